@@ -1,0 +1,12 @@
+"""Hypothesis profiles: `ci` (the default) is derandomized with no deadline, so a run is repeatable.
+
+Set HYPOTHESIS_PROFILE=dev for fresh random examples while developing.
+"""
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, deadline=None, max_examples=60, print_blob=True)
+settings.register_profile("dev", deadline=None, max_examples=200)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -1,0 +1,135 @@
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tinygraph as tg
+from strategies import activation_and_input, dense_and_input, matrices, seeds, widths
+
+
+@given(dense_and_input())
+def test_dense_passes_gradcheck(layer_and_x):
+    layer, x = layer_and_x
+    assert tg.gradcheck(layer, x)
+
+
+@given(activation_and_input())
+def test_activations_pass_gradcheck(layer_and_x):
+    layer, x = layer_and_x
+    assert tg.gradcheck(layer, x)
+
+
+@given(dense_and_input())
+def test_dense_forward_is_x_at_w_plus_b(layer_and_x):
+    layer, x = layer_and_x
+    expected = x @ layer.weight.value + (layer.bias.value if layer.bias is not None else 0)
+    np.testing.assert_allclose(layer(x), expected, rtol=1e-12, atol=1e-12)
+
+
+@given(matrices(3, 4, low=-30.0, high=30.0))
+def test_activations_match_their_formulas(x):
+    np.testing.assert_allclose(tg.Sigmoid()(x), 1 / (1 + np.exp(-x)), rtol=1e-14)
+    np.testing.assert_array_equal(tg.Tanh()(x), np.tanh(x))
+    np.testing.assert_array_equal(tg.ReLU()(x), np.where(x > 0, x, 0.0))
+
+
+@pytest.mark.parametrize("cls", [tg.Sigmoid, tg.Tanh, tg.ReLU])
+def test_activations_stay_finite_and_quiet_at_extremes(cls):
+    # pytest runs with warnings as errors, so an overflow warning would fail this test
+    x = np.array([[-1e4, -800.0, -1.0, 0.0, 1.0, 800.0, 1e4]])
+    layer = cls()
+    y = layer(x)
+    dx = layer.backward(np.ones_like(y))
+    assert np.isfinite(y).all() and np.isfinite(dx).all()
+    assert (y >= -1).all() and (y <= 1e4).all()
+
+
+def test_sigmoid_is_exact_at_both_tails():
+    y = tg.Sigmoid()(np.array([[-40.0, 40.0]]))
+    np.testing.assert_allclose(y, [[np.exp(-40.0) / (1 + np.exp(-40.0)), 1 / (1 + np.exp(-40.0))]], rtol=1e-15)
+
+
+def test_relu_gradient_at_zero_is_zero_as_in_pytorch():
+    layer = tg.ReLU()
+    layer(np.array([[0.0, 1.0, -1.0]]))
+    np.testing.assert_array_equal(layer.backward(np.ones((1, 3))), [[0.0, 1.0, 0.0]])
+
+
+@given(widths, widths, st.booleans(), seeds)
+def test_dense_shapes_and_seeded_init(n_in, n_out, bias, seed):
+    a = tg.Dense(n_in, n_out, bias=bias, rng=seed)
+    b = tg.Dense(n_in, n_out, bias=bias, rng=seed)
+    assert a.weight.value.shape == (n_in, n_out)
+    assert (a.bias is None) == (not bias)
+    np.testing.assert_array_equal(a.weight.value, b.weight.value)
+    limit = np.sqrt(6 / (n_in + n_out))
+    assert np.abs(a.weight.value).max() <= limit
+
+
+@pytest.mark.parametrize(
+    "init, check",
+    [
+        ("uniform", lambda w: np.abs(w).max() <= 1 and np.abs(w).max() > 0.5),
+        ("zeros", lambda w: not w.any()),
+        ("he_uniform", lambda w: np.abs(w).max() <= np.sqrt(6 / 50)),
+        ("he_normal", lambda w: abs(w.std() - np.sqrt(2 / 50)) < 0.01),
+        (lambda shape, rng: np.full(shape, 0.5), lambda w: (w == 0.5).all()),
+    ],
+)
+def test_dense_initialisers(init, check):
+    assert check(tg.Dense(50, 400, init=init, rng=0).weight.value)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        (dict(in_features=0, out_features=2), ValueError),
+        (dict(in_features=2, out_features=2.5), ValueError),
+        (dict(in_features=2, out_features=2, init="glorot"), ValueError),
+        (dict(in_features=2, out_features=2, init=3), TypeError),
+        (dict(in_features=2, out_features=2, rng="seed"), TypeError),
+        (dict(in_features=2, out_features=2, init=lambda shape, rng: np.zeros(3)), ValueError),
+    ],
+)
+def test_dense_refuses_bad_arguments(kwargs, error):
+    with pytest.raises(error):
+        tg.Dense(**kwargs)
+
+
+def test_wrong_input_width_names_layer_and_both_shapes():
+    layer = tg.Dense(3, 4)
+    with pytest.raises(ValueError) as info:
+        layer(np.zeros((5, 2)))
+    message = str(info.value)
+    assert "Dense(3→4)" in message and "(n_batch, 3)" in message and "(5, 2)" in message
+
+
+@pytest.mark.parametrize("layer", [tg.Dense(3, 1), tg.Sigmoid(), tg.Tanh(), tg.ReLU()])
+def test_one_dimensional_input_suggests_the_reshape(layer):
+    with pytest.raises(ValueError, match=r"reshape\(1, -1\).*reshape\(-1, 1\)"):
+        layer(np.zeros(3))
+
+
+@pytest.mark.parametrize("layer", [tg.Dense(2, 2), tg.Sigmoid(), tg.Tanh(), tg.ReLU()])
+def test_backward_before_forward_says_so(layer):
+    with pytest.raises(RuntimeError, match="backward called before forward"):
+        layer.backward(np.ones((1, 2)))
+
+
+def test_backward_with_wrong_shape_says_so():
+    layer = tg.Dense(3, 2)
+    layer(np.zeros((4, 3)))
+    with pytest.raises(ValueError, match=r"dy has shape \(4, 3\), expected \(4, 2\)"):
+        layer.backward(np.zeros((4, 3)))
+
+
+@pytest.mark.parametrize("values", [[[1, 2]], [[True, False]]])
+def test_int_and_bool_inputs_are_cast_to_the_layer_dtype(values):
+    assert tg.Dense(2, 1).astype(np.float32)(np.array(values)).dtype == np.float32
+    assert tg.Tanh()(np.array(values)).dtype == np.float64
+
+
+@pytest.mark.parametrize("values", [np.array([[1 + 2j]]), np.array([["a"]]), np.array([[None]], dtype=object)])
+def test_complex_string_and_object_inputs_are_refused(values):
+    with pytest.raises(TypeError, match="real numbers"):
+        tg.Sigmoid()(values)

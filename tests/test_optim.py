@@ -1,0 +1,103 @@
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygraph as tg
+
+REFERENCE = json.loads((Path(__file__).parent / "reference" / "torch_reference.json").read_text())
+
+
+def run(make, start, grads, **kwargs):
+    """Apply `make([p], **kwargs)` for one step per gradient; return the parameter after each step."""
+    p = tg.Parameter(np.array(start, dtype=np.float64))
+    opt = make([p], **kwargs)
+    values = []
+    for g in grads:
+        p.grad[...] = g
+        opt.step()
+        values.append(p.value.copy())
+    return values
+
+
+@pytest.mark.parametrize(
+    "make, kwargs, grads, expected",
+    [
+        # p = 1 - 0.1 * 0.5 = 0.95, then 0.9
+        (tg.SGD, dict(lr=0.1), [0.5, 0.5], [0.95, 0.9]),
+        # buf = 1, 1.9, 2.71: p = -0.1, -0.29, -0.561
+        (tg.SGD, dict(lr=0.1, momentum=0.9), [1, 1, 1], [0.9, 0.71, 0.439]),
+        # buf = 1, 1.9; step uses g + 0.9 * buf = 1.9, 2.71: p = -0.19, -0.461
+        (tg.SGD, dict(lr=0.1, momentum=0.9, nesterov=True), [1, 1], [0.81, 0.539]),
+        # g + 0.5 p = 0.5, then 0.5 * 0.95: p = 0.95, 0.9025
+        (tg.SGD, dict(lr=0.1, weight_decay=0.5), [0, 0], [0.95, 0.9025]),
+        # a constant gradient moves Adam by lr / (1 + eps) per step
+        (tg.Adam, dict(lr=0.1), [1, 1], [1 - 0.1 / (1 + 1e-8), 1 - 0.2 / (1 + 1e-8)]),
+        # m = 0.1, -0.01; v = 0.001, 0.001999: corrected m = 1, -0.01 / 0.19; corrected v = 1, 1
+        (tg.Adam, dict(lr=0.1), [1, -1], [1 - 0.1 / (1 + 1e-8), 1 - 0.1 / (1 + 1e-8) + 0.1 * (0.01 / 0.19) / (1 + 1e-8)]),
+    ],
+)
+def test_updates_match_values_worked_out_by_hand(make, kwargs, grads, expected):
+    values = run(make, [1.0], [[g] for g in grads], **kwargs)
+    np.testing.assert_allclose(np.concatenate(values), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("case", REFERENCE["optimizers"], ids=lambda case: f"{case['optimizer']}{case['kwargs']}")
+def test_updates_match_pytorch_step_by_step(case):
+    values = run(getattr(tg, case["optimizer"]), case["start"], case["grads"], **case["kwargs"])
+    np.testing.assert_allclose(values, case["values"], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("make", [tg.SGD, tg.Adam])
+def test_zero_grad_clears_and_steps_update_in_place(make):
+    net = tg.Sequential(tg.Dense(2, 2, rng=0))
+    weight = net[0].weight.value
+    opt = make(net.parameters(), lr=0.1)
+    y = net(np.ones((1, 2)))
+    net.backward(np.ones_like(y))
+    opt.step()
+    assert net[0].weight.value is weight
+    opt.zero_grad()
+    assert not any(p.grad.any() for p in net.parameters())
+
+
+@pytest.mark.parametrize("make", [tg.SGD, tg.Adam])
+def test_float32_parameters_keep_float32_state(make):
+    p = tg.Parameter(np.ones(3, dtype=np.float32))
+    opt = make([p], lr=0.1, momentum=0.9) if make is tg.SGD else make([p])
+    for _ in range(2):
+        p.grad[...] = 1
+        opt.step()
+    state = opt.buffers if make is tg.SGD else opt.m + opt.v
+    assert p.value.dtype == np.float32 and all(s.dtype == np.float32 for s in state)
+
+
+@pytest.mark.parametrize(
+    "make, kwargs, match",
+    [
+        (tg.SGD, dict(lr=0), "lr must be > 0"),
+        (tg.SGD, dict(lr=-1), "lr must be > 0"),
+        (tg.SGD, dict(lr="fast"), "lr must be a number"),
+        (tg.SGD, dict(lr=0.1, momentum=-0.5), "momentum must be >= 0"),
+        (tg.SGD, dict(lr=0.1, nesterov=True), "nesterov=True needs momentum > 0"),
+        (tg.SGD, dict(lr=0.1, weight_decay=-1), "weight_decay must be >= 0"),
+        (tg.SGD, dict(lr=float("nan")), "lr must be > 0"),
+        (tg.Adam, dict(betas=(0.9, 1.0)), "beta2 must be >= 0.0 and < 1.0"),
+        (tg.Adam, dict(betas=0.9), "betas must be a pair"),
+        (tg.Adam, dict(eps=-1e-8), "eps must be >= 0"),
+    ],
+)
+def test_invalid_hyperparameters_raise_at_construction(make, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make([tg.Parameter([1.0])], **kwargs)
+
+
+def test_parameter_lists_are_checked():
+    p = tg.Parameter([1.0])
+    with pytest.raises(ValueError, match="empty parameter list"):
+        tg.SGD([], lr=0.1)
+    with pytest.raises(ValueError, match="appears twice"):
+        tg.SGD([p, p], lr=0.1)
+    with pytest.raises(TypeError, match="must be a Parameter"):
+        tg.SGD([np.ones(2)], lr=0.1)

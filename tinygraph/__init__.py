@@ -1,0 +1,24 @@
+"""tinygraph: a small, readable neural-network framework on NumPy where every step of backprop is visible.
+
+>>> import numpy as np, tinygraph as tg
+>>> net = tg.Sequential(tg.Dense(3, 4, rng=0), tg.Sigmoid(), tg.Dense(4, 1, rng=0), tg.Sigmoid())
+>>> net(np.ones((2, 3))).shape
+(2, 1)
+"""
+
+from . import datasets
+from .article import article_network, train_article
+from .containers import Sequential
+from .core import Layer, Parameter
+from .gradcheck import GradcheckReport, gradcheck
+from .layers import Dense, ReLU, Sigmoid, Tanh
+from .losses import MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, SumSquaredError
+from .optim import SGD, Adam, Optimizer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Adam", "BinaryCrossEntropy", "Dense", "GradcheckReport", "Layer", "Loss", "MSE", "Optimizer",
+    "Parameter", "ReLU", "SGD", "Sequential", "Sigmoid", "SoftmaxCrossEntropy", "SumSquaredError", "Tanh",
+    "article_network", "gradcheck", "train_article",
+]

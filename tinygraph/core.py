@@ -1,0 +1,310 @@
+"""`Parameter` and `Layer`: the two ideas every other file builds on.
+
+A `Parameter` is a trainable array with the gradient accumulated for it. A `Layer` is anything with
+`forward(x) -> y` and `backward(dy) -> dx`; it keeps what its backward needs in `forward`
+(`save_for_backward`) and takes it back in `backward` (`pop_saved`).
+
+Weight sharing needs one rule: the saved values form a stack, so a layer used twice in one pass keeps
+both, and each `backward` consumes the most recent `forward` (last in, first out, the order in which a
+container's backward runs). Calling a model, `net(x)`, starts a new pass; values an earlier pass saved
+and no backward consumed are dropped then, so evaluating again and again never grows memory.
+"""
+
+import threading
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+FLOAT64 = np.dtype(np.float64)
+
+
+class Parameter:
+    """A trainable array and the gradient accumulated for it.
+
+    `value` is the array (float64 unless given floating values of another precision), `grad` starts as
+    zeros of the same shape and dtype, and backward passes add into it (`+=`). `name` is the attribute
+    name the owning layer gave it (`"weight"`, `"bias"`).
+
+    >>> p = Parameter([[1.0, 2.0]], name="weight")
+    >>> p
+    Parameter(weight, shape=(1, 2), dtype=float64)
+    >>> p.grad
+    array([[0., 0.]])
+    """
+
+    __slots__ = ("value", "grad", "name")
+
+    def __init__(self, value, name=""):
+        value = np.array(value)
+        if value.dtype.kind != "f":
+            if value.dtype.kind not in "iub":
+                raise TypeError(f"Parameter {name!r}: values must be real numbers, got dtype {value.dtype}")
+            value = value.astype(FLOAT64)
+        self.value = value
+        self.grad = np.zeros_like(value)
+        self.name = name
+
+    def __repr__(self):
+        return f"Parameter({self.name or '?'}, shape={self.value.shape}, dtype={self.value.dtype})"
+
+
+class _PassState(threading.local):
+    """Per thread: how many layer calls are running, and a number for each pass through a model."""
+
+    depth = 0
+    number = 0
+
+
+_passes = _PassState()
+
+
+class _OnePass:
+    """`with one_pass:` makes every forward inside it part of one pass (nesting is harmless)."""
+
+    __slots__ = ()
+
+    def __enter__(self):
+        if _passes.depth == 0:
+            _passes.number += 1
+        _passes.depth += 1
+
+    def __exit__(self, *exc_info):
+        _passes.depth -= 1
+
+
+one_pass = _OnePass()
+
+
+class _Saved:
+    """What one layer's forwards saved in the current pass, newest last."""
+
+    __slots__ = ("values", "pass_number")
+
+    def __init__(self, pass_number):
+        self.values = []
+        self.pass_number = pass_number
+
+
+class Layer(ABC):
+    """Abstract base of every layer and container.
+
+    A subclass implements `forward(x) -> y`, saving what backward needs with `save_for_backward`, and
+    `backward(dy) -> dx`, which takes it back with `pop_saved`, *adds* into each `Parameter.grad` and
+    returns the gradient with respect to the input. Shapes are batch first: `x` is `(n_batch, n_in)`.
+
+    Call a layer to run it: `layer(x)` is `layer.forward(x)` inside one pass (see the module docstring).
+
+    `parameters()` finds every `Parameter` and sub-`Layer` assigned as an attribute (also inside lists
+    and tuples), in definition order, each once, so a shared layer's parameters appear once.
+    """
+
+    training = True
+    dtype = FLOAT64
+
+    @abstractmethod
+    def forward(self, x):
+        """Compute `y` from `x` (`(n_batch, n_in)`) and save what `backward` needs."""
+
+    @abstractmethod
+    def backward(self, dy):
+        """Given `dy = dL/dy`, add into each parameter's `.grad` and return `dx = dL/dx`."""
+
+    def __call__(self, x):
+        with one_pass:
+            return self.forward(x)
+
+    # -- the saved-values stack -------------------------------------------------------------------
+
+    def save_for_backward(self, value):
+        """Keep `value` (any object) for the `backward` of this forward."""
+        number = _passes.number if _passes.depth else None  # a direct call outside a pass is its own pass
+        saved = self.__dict__.get("_saved")
+        if saved is None or number is None or saved.pass_number != number:
+            saved = self._saved = _Saved(number)  # forwards of an earlier pass: never consumed, dropped
+        saved.values.append(value)
+
+    def pop_saved(self):
+        """Take back what the most recent unconsumed forward saved; `RuntimeError` if there is none."""
+        saved = self.__dict__.get("_saved")
+        if saved is None or not saved.values:
+            raise RuntimeError(
+                f"{self!r}: backward called before forward; each backward consumes one forward "
+                "(run the model, `y = net(x)`, before `net.backward(dy)`)"
+            )
+        return saved.values.pop()
+
+    # -- structure --------------------------------------------------------------------------------
+
+    def named_members(self):
+        """Yield `(name, member)` for each `Parameter` or `Layer` held directly, in definition order.
+
+        Lists and tuples of them are looked into (named `attr.0`, `attr.1`, ...). Containers override
+        this to name their children by position.
+        """
+        for name, value in vars(self).items():
+            if isinstance(value, (Parameter, Layer)):
+                yield name, value
+            elif type(value) in (list, tuple):
+                for i, item in enumerate(value):
+                    if isinstance(item, (Parameter, Layer)):
+                        yield f"{name}.{i}", item
+
+    def named_parameters(self):
+        """Return `[(name, parameter), ...]`, names like `"0.weight"`, each parameter once."""
+        found, seen = [], set()
+
+        def visit(layer, prefix):
+            for name, member in layer.named_members():
+                if id(member) in seen:
+                    continue
+                seen.add(id(member))
+                if isinstance(member, Parameter):
+                    found.append((prefix + name, member))
+                else:
+                    visit(member, prefix + name + ".")
+
+        visit(self, "")
+        return found
+
+    def parameters(self):
+        """Return every `Parameter` of this layer and its sub-layers, in definition order, each once."""
+        return [p for _, p in self.named_parameters()]
+
+    def all_layers(self):
+        """Return this layer and every sub-layer below it, each once, parents before children."""
+        found, seen = [], set()
+
+        def visit(layer):
+            if id(layer) in seen:
+                return
+            seen.add(id(layer))
+            found.append(layer)
+            for _, member in layer.named_members():
+                if isinstance(member, Layer):
+                    visit(member)
+
+        visit(self)
+        return found
+
+    # -- modes, gradients, dtype, state -----------------------------------------------------------
+
+    def zero_grad(self):
+        """Set every parameter's gradient to zero."""
+        for p in self.parameters():
+            p.grad[...] = 0
+
+    def train(self, mode=True):
+        """Set `.training` on this layer and every sub-layer; return self."""
+        for layer in self.all_layers():
+            layer.training = mode
+        return self
+
+    def eval(self):
+        """Evaluation mode (`.training = False`) everywhere; return self."""
+        return self.train(False)
+
+    def astype(self, dtype):
+        """Convert every parameter, gradient and (from now on) activation to a float `dtype`; return self.
+
+        >>> from tinygraph import Dense
+        >>> Dense(2, 3).astype(np.float32).weight.value.dtype
+        dtype('float32')
+        """
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"{self!r}.astype: dtype must be a float type such as np.float32, got {dtype}")
+        for p in self.parameters():
+            p.value = p.value.astype(dtype)
+            p.grad = p.grad.astype(dtype)
+        for layer in self.all_layers():
+            layer.dtype = dtype
+            layer.__dict__.pop("_saved", None)  # values saved at the old dtype are useless now
+        return self
+
+    def state_dict(self):
+        """Return `{name: copy of parameter value}`, names as in `named_parameters()`."""
+        return {name: p.value.copy() for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state, strict=True):
+        """Copy arrays from `state` into the parameters of the same names.
+
+        Names, shapes and dtypes are all checked before anything is copied: a mismatch raises
+        `ValueError` naming the parameter and leaves the model unchanged. With `strict=False`, missing
+        and unexpected names are ignored (shapes and dtypes are still checked).
+        """
+        params = dict(self.named_parameters())
+        if strict:
+            missing = [name for name in params if name not in state]
+            unexpected = [name for name in state if name not in params]
+            if missing or unexpected:
+                raise ValueError(
+                    f"{self!r}.load_state_dict: missing {missing or 'nothing'}, unexpected {unexpected or 'nothing'}"
+                )
+        updates = []
+        for name, p in params.items():
+            if name not in state:
+                continue
+            value = state[name]
+            if not isinstance(value, np.ndarray):
+                raise ValueError(f"load_state_dict: {name!r} must be a NumPy array, got {type(value).__name__}")
+            if value.shape != p.value.shape:
+                raise ValueError(f"load_state_dict: {name!r} has shape {value.shape}, the model expects {p.value.shape}")
+            if value.dtype != p.value.dtype:
+                raise ValueError(
+                    f"load_state_dict: {name!r} has dtype {value.dtype}, the model has {p.value.dtype} "
+                    f"(convert the model first with .astype(np.{value.dtype}))"
+                )
+            updates.append((p, value))
+        for p, value in updates:
+            p.value[...] = value
+        return self
+
+    def __repr__(self):
+        args = self.extra_repr()
+        return f"{type(self).__name__}({args})" if args else type(self).__name__
+
+    def extra_repr(self):
+        """The arguments shown inside `repr(layer)`'s parentheses (none by default)."""
+        return ""
+
+
+def as_input(layer, x):
+    """Return `x` as a 2-D array of `layer.dtype`, or raise a clear error naming the layer.
+
+    Integer and bool inputs are cast to the layer's dtype, as are floats of another precision; complex,
+    object and string inputs raise `TypeError`; anything but 2-D raises `ValueError`.
+    """
+    if type(x) is np.ndarray and x.dtype == layer.dtype and x.ndim == 2:
+        return x
+    x = as_numeric(x, layer.dtype, f"{layer!r}: input x")
+    if x.ndim != 2:
+        raise ValueError(f"{layer!r}: input x must be 2-D (n_batch, n_in), got shape {x.shape}{_reshape_hint(x)}")
+    return x
+
+
+def as_grad(layer, dy, shape):
+    """Return `dy` as an array of `layer.dtype` with the layer's output `shape`, or raise `ValueError`."""
+    if type(dy) is np.ndarray and dy.shape == shape and dy.dtype == layer.dtype:
+        return dy
+    dy = as_numeric(dy, layer.dtype, f"{layer!r}.backward: dy")
+    if dy.shape != shape:
+        raise ValueError(f"{layer!r}.backward: dy has shape {dy.shape}, expected {shape} (the shape of its output y)")
+    return dy
+
+
+def as_numeric(value, dtype, what):
+    """`value` as an ndarray of float `dtype`; `TypeError` (naming `what`) if it is not real numbers."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "fiub":
+        kind = "complex" if array.dtype.kind == "c" else "non-numeric"
+        raise TypeError(f"{what} must hold real numbers, got {kind} dtype {array.dtype}")
+    return array.astype(dtype, copy=False)
+
+
+def _reshape_hint(x):
+    if x.ndim == 1:
+        return (
+            f"; use x.reshape(1, -1) for one sample of {x.shape[0]} features "
+            f"or x.reshape(-1, 1) for {x.shape[0]} samples of one feature"
+        )
+    return ""

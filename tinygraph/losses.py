@@ -1,0 +1,180 @@
+"""Losses: `value = loss(pred, target)` returns a float; `loss.backward()` returns `dL/dpred`.
+
+`pred` and `target` must have exactly the same shape (an `(n,)` target is never broadcast against
+`(n, 1)` predictions); only `SoftmaxCrossEntropy` also takes integer labels of shape `(n_batch,)`.
+A loss owns only its own derivative: it never folds in the derivative of the layer before it.
+Each reduction matches the PyTorch loss named in its docstring.
+"""
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from .core import as_numeric
+
+
+class Loss(ABC):
+    """Abstract base: `forward(pred, target) -> float` saves what `backward() -> dpred` needs.
+
+    `loss(pred, target)` is `loss.forward(pred, target)`. Each `backward` consumes the most recent call.
+    """
+
+    _saved = None
+
+    @abstractmethod
+    def forward(self, pred, target):
+        """Return the loss as a Python float and save what `backward` needs."""
+
+    @abstractmethod
+    def backward(self):
+        """Return `dL/dpred`, an array shaped like `pred`."""
+
+    def __call__(self, pred, target):
+        return self.forward(pred, target)
+
+    def pop_saved(self):
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(f"{self!r}: backward called before the loss was computed; call loss(pred, target) first")
+        self._saved = None
+        return saved
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+    def pred_and_target(self, pred, target):
+        """`pred` as a float array and `target` cast to its dtype; `ValueError` quoting both shapes."""
+        pred = as_float(pred, f"{self!r}: pred")
+        target = as_numeric(target, pred.dtype, f"{self!r}: target")
+        if pred.shape != target.shape:
+            raise ValueError(
+                f"{self!r}: pred has shape {pred.shape} but target has shape {target.shape}; they must match "
+                f"exactly (nothing is broadcast){_reshape_hint(pred.shape, target.shape)}"
+            )
+        return pred, target
+
+
+class MSE(Loss):
+    """Mean squared error, `mean((pred - target)**2)` over all elements (as `torch.nn.MSELoss`).
+
+    backward: `dpred = 2 * (pred - target) / pred.size`.
+    """
+
+    def forward(self, pred, target):
+        pred, target = self.pred_and_target(pred, target)
+        diff = pred - target
+        self._saved = diff
+        return float(np.mean(diff * diff))
+
+    def backward(self):
+        diff = self.pop_saved()
+        return diff * (2.0 / diff.size)
+
+
+class SumSquaredError(Loss):
+    """The article's error, `0.5 * sum((pred - target)**2)`; backward: `dpred = pred - target`.
+
+    With it, SGD at lr=1 is exactly the blog's update `synapses += l.T @ delta`.
+    """
+
+    def forward(self, pred, target):
+        pred, target = self.pred_and_target(pred, target)
+        diff = pred - target
+        self._saved = diff
+        return float(0.5 * np.sum(diff * diff))
+
+    def backward(self):
+        return self.pop_saved()
+
+
+class BinaryCrossEntropy(Loss):
+    """Binary cross-entropy on probabilities, mean over elements (as `torch.nn.BCELoss`).
+
+    `L = -mean(t * log(p) + (1 - t) * log(1 - p))` with each log clamped at -100, so `p = 0` and `p = 1`
+    give finite values. backward, as PyTorch: `dpred = (p - t) / max(p * (1 - p), 1e-12) / p.size`.
+    `pred` and `target` must lie in [0, 1].
+    """
+
+    def forward(self, pred, target):
+        pred, target = self.pred_and_target(pred, target)
+        for name, values in (("pred", pred), ("target", target)):
+            if values.size and not (values.min() >= 0 and values.max() <= 1):
+                raise ValueError(
+                    f"{self!r}: {name} must lie in [0, 1], got values in [{values.min()}, {values.max()}]"
+                    + (" (apply Sigmoid first, or use SoftmaxCrossEntropy on logits)" if name == "pred" else "")
+                )
+        log_p, log_1mp = clamped_log(pred), clamped_log(1 - pred)
+        self._saved = (pred, target)
+        return float(-np.mean(target * log_p + (1 - target) * log_1mp))
+
+    EPSILON = float(np.float32(1e-12))  # PyTorch's constant is a C float, 9.99999996e-13
+
+    def backward(self):
+        pred, target = self.pop_saved()
+        return (pred - target) / np.maximum(pred * (1 - pred), self.EPSILON) / pred.size
+
+
+class SoftmaxCrossEntropy(Loss):
+    """Cross-entropy of `softmax(pred)` on logits, mean over the batch (as `torch.nn.CrossEntropyLoss`).
+
+    `pred` is `(n_batch, K)` logits. `target` is either integer labels `(n_batch,)` in `[0, K)` or class
+    probabilities `(n_batch, K)`. With `log_p = pred - logsumexp(pred)` (computed stably):
+    `L = -mean_i sum_k t_ik log_p_ik`; backward: `dpred = (softmax(pred) * sum_k t_ik - t) / n_batch`,
+    which is `(softmax(pred) - onehot) / n_batch` for labels.
+    """
+
+    def forward(self, pred, target):
+        pred = as_float(pred, f"{self!r}: pred")
+        if pred.ndim != 2:
+            raise ValueError(f"{self!r}: pred must be 2-D logits (n_batch, K), got shape {pred.shape}")
+        target = np.asarray(target)
+        if target.ndim == 1:
+            target = self.labels_as_onehot(pred, target)
+        else:
+            pred, target = self.pred_and_target(pred, target)
+        shifted = pred - pred.max(axis=1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        self._saved = (log_p, target)
+        return float(-np.mean(np.sum(target * log_p, axis=1)))
+
+    def backward(self):
+        log_p, target = self.pop_saved()
+        return (np.exp(log_p) * target.sum(axis=1, keepdims=True) - target) / log_p.shape[0]
+
+    def labels_as_onehot(self, pred, labels):
+        n_batch, n_classes = pred.shape
+        if labels.shape != (n_batch,):
+            raise ValueError(
+                f"{self!r}: pred has shape {pred.shape} but target has shape {labels.shape}; "
+                f"labels must be (n_batch,) = ({n_batch},)"
+            )
+        if labels.dtype.kind not in "iub":
+            numbers = as_numeric(labels, np.float64, f"{self!r}: target labels")
+            if not np.all(numbers == np.round(numbers)):
+                raise ValueError(f"{self!r}: labels must be whole numbers, got {numbers[numbers != np.round(numbers)][:3]}")
+            labels = numbers
+        if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+            raise ValueError(
+                f"{self!r}: labels must lie in [0, {n_classes}) for {n_classes} classes, "
+                f"got values in [{labels.min()}, {labels.max()}]"
+            )
+        onehot = np.zeros_like(pred)
+        onehot[np.arange(n_batch), labels.astype(np.intp)] = 1
+        return onehot
+
+
+def clamped_log(p):
+    """`max(log(p), -100)` elementwise, with `log(0)` never evaluated (so no warning)."""
+    return np.maximum(np.log(p, out=np.full_like(p, -100.0), where=p > 0), -100.0)
+
+
+def as_float(values, what):
+    """`values` as a float array (float64 unless already floating); `TypeError` for non-numbers."""
+    array = np.asarray(values)
+    return as_numeric(array, array.dtype if array.dtype.kind == "f" else np.float64, what)
+
+
+def _reshape_hint(pred_shape, target_shape):
+    if len(pred_shape) == 2 and pred_shape[1] == 1 and target_shape == pred_shape[:1]:
+        return "; use target.reshape(-1, 1)"
+    return ""
