@@ -10,3 +10,6 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=60, print_blob=True)
 settings.register_profile("dev", deadline=None, max_examples=200)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# The script that regenerates the PyTorch reference numbers needs PyTorch; it is not a test module.
+collect_ignore = ["reference/make_torch_reference.py"]
