@@ -6,19 +6,22 @@
 (2, 1)
 """
 
-from . import datasets
+from . import datasets, init
 from .article import article_network, train_article
 from .containers import Sequential
 from .core import Layer, Parameter
 from .gradcheck import GradcheckReport, gradcheck
+from .io import load, save
 from .layers import Dense, ReLU, Sigmoid, Tanh
 from .losses import MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, SumSquaredError
 from .optim import SGD, Adam, Optimizer
+from .training import Callback, EarlyStopping, EpochHook, History, evaluate, fit
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Adam", "BinaryCrossEntropy", "Dense", "GradcheckReport", "Layer", "Loss", "MSE", "Optimizer",
-    "Parameter", "ReLU", "SGD", "Sequential", "Sigmoid", "SoftmaxCrossEntropy", "SumSquaredError", "Tanh",
-    "article_network", "gradcheck", "train_article",
+    "Adam", "BinaryCrossEntropy", "Callback", "Dense", "EarlyStopping", "EpochHook", "GradcheckReport",
+    "History", "Layer", "Loss", "MSE", "Optimizer", "Parameter", "ReLU", "SGD", "Sequential", "Sigmoid",
+    "SoftmaxCrossEntropy", "SumSquaredError", "Tanh", "article_network", "datasets", "evaluate", "fit",
+    "gradcheck", "init", "load", "save", "train_article",
 ]

@@ -203,6 +203,24 @@ class Layer(ABC):
         """Evaluation mode (`.training = False`) everywhere; return self."""
         return self.train(False)
 
+    def predict(self, X, batch_size=None):
+        """Return the model's output for `X` in evaluation mode, in batches of `batch_size` (None: all at once).
+
+        Each layer's `training` flag is restored afterwards.
+        """
+        X = np.asarray(X)
+        if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
+            raise ValueError(f"{self!r}.predict: batch_size must be a positive int or None, got {batch_size!r}")
+        modes = [(layer, layer.training) for layer in self.all_layers()]
+        self.eval()
+        try:
+            if batch_size is None or X.ndim != 2 or len(X) <= batch_size:
+                return self(X)
+            return np.concatenate([self(X[i : i + batch_size]) for i in range(0, len(X), batch_size)])
+        finally:
+            for layer, training in modes:
+                layer.training = training
+
     def astype(self, dtype):
         """Convert every parameter, gradient and (from now on) activation to a float `dtype`; return self.
 

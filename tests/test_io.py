@@ -1,0 +1,143 @@
+import json
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import tinygraph as tg
+from strategies import networks
+from tinygraph.io import HEADER
+
+
+def every_layer_kind():
+    shared = tg.Dense(3, 3, rng=2)
+    return tg.Sequential(
+        tg.Dense(4, 3, rng=0), tg.Sigmoid(), shared, tg.Tanh(), shared,
+        tg.Sequential(tg.ReLU(), tg.Dense(3, 2, bias=False, rng=1)),
+    )
+
+
+def test_round_trip_of_every_layer_kind_gives_identical_predictions(tmp_path):
+    model = every_layer_kind()
+    path = tmp_path / "model.npz"
+    tg.save(model, path)
+    loaded = tg.load(path)
+    assert repr(loaded) == repr(model)
+    x = np.random.default_rng(0).standard_normal((5, 4))
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    assert loaded[2] is loaded[4], "weight sharing survives the round trip"
+    assert list(loaded.state_dict()) == list(model.state_dict())
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(networks())
+def test_round_trip_of_random_networks(tmp_path, net_and_x):
+    net, x = net_and_x
+    tg.save(net, tmp_path / "net.npz")
+    loaded = tg.load(tmp_path / "net.npz")
+    assert repr(loaded) == repr(net)
+    np.testing.assert_array_equal(loaded.predict(x), net.predict(x))
+
+
+def test_float32_models_load_as_float32(tmp_path):
+    model = every_layer_kind().astype(np.float32)
+    tg.save(model, tmp_path / "m.npz")
+    loaded = tg.load(tmp_path / "m.npz")
+    assert loaded.dtype == np.float32 and all(p.value.dtype == np.float32 for p in loaded.parameters())
+    x = np.ones((2, 4), dtype=np.float32)
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+
+
+def test_the_file_is_a_plain_npz_with_a_versioned_json_header(tmp_path):
+    tg.save(tg.Sequential(tg.Dense(2, 1, rng=0), tg.Sigmoid()), tmp_path / "m.npz")
+    with np.load(tmp_path / "m.npz", allow_pickle=False) as data:
+        assert sorted(data.files) == sorted([HEADER, "0.weight", "0.bias"])
+        header = json.loads(str(data[HEADER]))
+    assert header["version"] == 1 and header["dtype"] == "float64"
+    assert header["model"]["layers"][1] == {"type": "Sigmoid", "id": 2}
+
+
+def test_a_users_own_layer_cannot_be_saved_and_no_file_appears(tmp_path):
+    class Mine(tg.Tanh):
+        pass
+
+    with pytest.raises(TypeError, match="cannot save Mine.*state_dict"):
+        tg.save(tg.Sequential(tg.Dense(2, 2), Mine()), tmp_path / "m.npz")
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_failed_save_leaves_the_previous_file_byte_identical_and_no_stray_file(tmp_path, monkeypatch):
+    path = tmp_path / "m.npz"
+    tg.save(tg.Sequential(tg.Dense(2, 2, rng=0)), path)
+    before = path.read_bytes()
+
+    def fail_midway(file, **arrays):
+        file.write(b"PK\x03\x04 half a zip")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", fail_midway)
+    with pytest.raises(OSError, match="disk full"):
+        tg.save(tg.Sequential(tg.Dense(2, 2, rng=1)), path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["m.npz"]
+
+
+def test_saving_into_a_missing_directory_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        tg.save(tg.Dense(2, 2), tmp_path / "nowhere" / "m.npz")
+
+
+def write_npz(path, header=None, **arrays):
+    if header is not None:
+        arrays[HEADER] = np.array(header if isinstance(header, str) else json.dumps(header))
+    np.savez(path, **arrays)
+    return path
+
+
+def good_header(**changes):
+    header = {"format": "tinygraph", "version": 1, "dtype": "float64",
+              "model": {"type": "Dense", "id": 0, "in_features": 2, "out_features": 1, "bias": False}}
+    header.update(changes)
+    return header
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda p: p.write_bytes(b"not a zip file at all"), "not a readable tinygraph model file"),
+        (lambda p: p.write_bytes(b""), "not a readable tinygraph model file"),
+        (lambda p: np.save(p.with_suffix(".npy"), np.ones(2)) or os.replace(p.with_suffix(".npy"), p), "single .npy"),
+        (lambda p: write_npz(p, weight=np.ones((2, 1))), "no tinygraph header"),
+        (lambda p: write_npz(p, good_header(version=99), weight=np.ones((2, 1))), "unknown format version 99"),
+        (lambda p: write_npz(p, good_header(dtype="object"), weight=np.ones((2, 1))), "unknown dtype"),
+        (lambda p: write_npz(p, good_header(model={"type": "os.system", "id": 0}), weight=np.ones((2, 1))),
+         "unknown layer type 'os.system'"),
+        (lambda p: write_npz(p, good_header(), weight=np.array([None], dtype=object)), "Object arrays"),
+        (lambda p: write_npz(p, good_header(), other=np.ones((2, 1))), r"missing \['weight'\]"),
+        (lambda p: write_npz(p, good_header(), weight=np.ones((3, 1))), "'weight' has shape"),
+        (lambda p: write_npz(p, "{not json", weight=np.ones((2, 1))), "not a readable"),
+        (lambda p: write_npz(p, good_header(model={"type": "Dense", "id": 0, "in_features": 10**6,
+                                                   "out_features": 10**6, "bias": False}), weight=np.ones((2, 1))),
+         "needs more values than the file holds"),
+    ],
+)
+def test_broken_or_hostile_files_raise_value_error_naming_the_path(tmp_path, make, match):
+    path = tmp_path / "bad.npz"
+    make(path)
+    with pytest.raises(ValueError, match=match) as info:
+        tg.load(path)
+    assert str(path) in str(info.value)
+
+
+def test_a_truncated_file_is_refused(tmp_path):
+    path = tmp_path / "m.npz"
+    tg.save(every_layer_kind(), path)
+    path.write_bytes(path.read_bytes()[:-100])
+    with pytest.raises(ValueError, match="not a readable tinygraph model file"):
+        tg.load(path)
+
+
+def test_a_missing_file_is_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        tg.load(tmp_path / "absent.npz")

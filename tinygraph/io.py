@@ -1,0 +1,168 @@
+"""`save` and `load`: a model as one plain `.npz` file, never pickled.
+
+The file holds one array per parameter (named as in `state_dict()`, e.g. `"0.weight"`) and, under the
+key `__tinygraph__`, a JSON text: the format version, the dtype and the architecture as a tree of
+`{"type": "Dense", "id": 0, ...}` nodes. A layer used twice is written once and then referred to as
+`{"same_as": id}`, so weight sharing survives the round trip. Only tinygraph's own layer classes can
+be written or read, through the allow-list `LAYERS` below: nothing named in a file is ever imported,
+and `np.load` runs with `allow_pickle=False`.
+"""
+
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+from .containers import Sequential
+from .layers import Dense, ReLU, Sigmoid, Tanh
+
+FORMAT_VERSION = 1
+HEADER = "__tinygraph__"
+DTYPES = ("float16", "float32", "float64")
+
+
+def _dense_config(layer):
+    return {"in_features": layer.in_features, "out_features": layer.out_features, "bias": layer.bias is not None}
+
+
+def _build_dense(config, children):
+    return Dense(config["in_features"], config["out_features"], bias=config["bias"], init="zeros")
+
+
+# type name -> (class, config of a layer, layer from (config, children), {config key: check})
+LAYERS = {
+    "Dense": (Dense, _dense_config, _build_dense, {"in_features": "count", "out_features": "count", "bias": "bool"}),
+    "Sigmoid": (Sigmoid, None, lambda config, children: Sigmoid(), {}),
+    "Tanh": (Tanh, None, lambda config, children: Tanh(), {}),
+    "ReLU": (ReLU, None, lambda config, children: ReLU(), {}),
+    "Sequential": (Sequential, None, lambda config, children: Sequential(*children), {}),
+}
+CONTAINERS = (Sequential,)
+NAMES = {cls: name for name, (cls, *_) in LAYERS.items()}
+
+
+def save(model, path):
+    """Write `model` to `path` (exactly that name) as an `.npz` file, atomically.
+
+    The file is written to a temporary file in the same directory and moved over `path` only once
+    complete, so an error midway leaves any previous file untouched. Only tinygraph's own layers can
+    be saved; for a layer of your own, save `model.state_dict()` with `np.savez` instead.
+    """
+    path = os.fspath(path)
+    architecture = _describe(model, {})
+    header = json.dumps({"format": "tinygraph", "version": FORMAT_VERSION, "dtype": str(model.dtype), "model": architecture})
+    arrays = {HEADER: np.array(header), **model.state_dict()}
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"save: cannot write {path}: the directory {directory} does not exist")
+    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            np.savez(file, **arrays)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, os.stat(path).st_mode if os.path.exists(path) else 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def load(path):
+    """Read a model written by `save`. A file that is not one raises `ValueError` naming the path."""
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as file:  # opened here so that it is closed whatever np.load raises
+            data = np.load(file, allow_pickle=False)
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise ValueError("it is a single .npy array, not an .npz archive")
+            if HEADER not in data.files:
+                raise ValueError("it has no tinygraph header")
+            header = _read_header(data[HEADER])
+            arrays = {name: data[name] for name in data.files if name != HEADER}
+            model = _build(header["model"], {}, sum(a.size for a in arrays.values()))
+    except (FileNotFoundError, PermissionError, IsADirectoryError):
+        raise
+    except (ValueError, KeyError, TypeError, OSError, EOFError, RecursionError, zipfile.BadZipFile) as error:
+        raise ValueError(f"load: {path} is not a readable tinygraph model file: {error}") from error
+    model.astype(header["dtype"])
+    try:
+        model.load_state_dict(arrays)
+    except ValueError as error:
+        raise ValueError(f"load: {path}: {error}") from error
+    return model
+
+
+def _describe(layer, ids):
+    if id(layer) in ids:
+        return {"same_as": ids[id(layer)]}
+    name = NAMES.get(type(layer))
+    if name is None:
+        raise TypeError(
+            f"save: cannot save {type(layer).__name__}: only tinygraph's own layers can be saved "
+            f"({', '.join(LAYERS)}); save model.state_dict() with np.savez instead"
+        )
+    ids[id(layer)] = len(ids)
+    node = {"type": name, "id": ids[id(layer)]}
+    _, config, _, _ = LAYERS[name]
+    if config is not None:
+        node.update(config(layer))
+    if isinstance(layer, CONTAINERS):
+        node["layers"] = [_describe(child, ids) for _, child in layer.named_members()]
+    return node
+
+
+def _read_header(array):
+    if array.shape != () or array.dtype.kind != "U":
+        raise ValueError("the header is not a text")
+    header = json.loads(str(array[()]))
+    if not isinstance(header, dict) or header.get("format") != "tinygraph":
+        raise ValueError("the header is not a tinygraph header")
+    if header.get("version") != FORMAT_VERSION:
+        raise ValueError(f"unknown format version {header.get('version')!r} (this tinygraph reads version {FORMAT_VERSION})")
+    if header.get("dtype") not in DTYPES:
+        raise ValueError(f"unknown dtype {header.get('dtype')!r}")
+    return header
+
+
+def _build(node, built, n_values):
+    """The layer a node describes; `built` maps ids to layers already made (for `same_as`).
+
+    `n_values`, the number of parameter values in the file, bounds what a layer may allocate, so a
+    hostile header cannot ask for a huge weight matrix.
+    """
+    if not isinstance(node, dict):
+        raise ValueError(f"a layer description must be an object, got {node!r:.80}")
+    if "same_as" in node:
+        if set(node) != {"same_as"} or built.get(node["same_as"]) is None:
+            raise ValueError(f"bad shared-layer reference {node!r:.80}")
+        return built[node["same_as"]]
+    name = node.get("type")
+    if name not in LAYERS:
+        raise ValueError(f"unknown layer type {name!r:.80}; known: {', '.join(LAYERS)}")
+    cls, _, make, checks = LAYERS[name]
+    expected = {"type", "id", *checks} | ({"layers"} if cls in CONTAINERS else set())
+    if set(node) != expected:
+        raise ValueError(f"{name} needs exactly the keys {sorted(expected)}, got {sorted(node)}")
+    if not isinstance(node["id"], int) or isinstance(node["id"], bool) or node["id"] in built:
+        raise ValueError(f"{name} has a bad or repeated id {node['id']!r:.80}")
+    for key, kind in checks.items():
+        value = node[key]
+        if kind == "bool" and not isinstance(value, bool):
+            raise ValueError(f"{name}.{key} must be true or false, got {value!r:.80}")
+        if kind == "count" and not (isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 2**31):
+            raise ValueError(f"{name}.{key} must be a positive integer, got {value!r:.80}")
+    if name == "Dense" and node["in_features"] * node["out_features"] > n_values:
+        raise ValueError(f"Dense({node['in_features']}→{node['out_features']}) needs more values than the file holds")
+    built[node["id"]] = None  # reserve the id: a child may not refer to its own container
+    children = []
+    if cls in CONTAINERS:
+        if not isinstance(node["layers"], list):
+            raise ValueError(f"{name}.layers must be a list")
+        children = [_build(child, built, n_values) for child in node["layers"]]
+    layer = make(node, children)
+    built[node["id"]] = layer
+    return layer
