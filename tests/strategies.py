@@ -57,3 +57,63 @@ def networks(draw, max_depth=5):
         stop = draw(st.integers(start + 1, len(layers)))
         layers[start:stop] = [tg.Sequential(*layers[start:stop])]
     return tg.Sequential(*layers), draw(matrices(draw(batch_sizes), sizes[0], low=-2.0, high=2.0, off_zero=True))
+
+
+@st.composite
+def graphs(draw, max_depth=3):
+    """A random series-parallel graph from every layer and combinator, and an input for it.
+
+    Dense layers already made may be used again (weight sharing), inside one container or across them.
+    """
+    rng = np.random.default_rng(draw(seeds))
+    made = []  # Dense layers available for sharing
+
+    def dense(n_in, n_out):
+        layer = tg.Dense(n_in, n_out, bias=draw(st.booleans()), rng=rng)
+        made.append(layer)
+        return layer
+
+    def activation():
+        cls = draw(st.sampled_from(ACTIVATIONS + [tg.LeakyReLU, tg.Softmax, tg.Identity, tg.Dropout]))
+        if cls is tg.LeakyReLU:
+            return cls(draw(st.floats(0.0, 0.5)))
+        if cls is tg.Dropout:
+            return cls(draw(st.floats(0.0, 0.8)), rng=rng)
+        return cls()
+
+    def block(n_in, depth):
+        """A layer taking `n_in` features, and its output width."""
+        kinds = ["dense", "activation", "shared"] + (["sequential", "residual", "parallel"] if depth < max_depth else [])
+        kind = draw(st.sampled_from(kinds))
+        shareable = [layer for layer in made if layer.in_features == n_in]
+        if kind == "shared" and shareable:
+            layer = draw(st.sampled_from(shareable))
+            return layer, layer.out_features
+        if kind == "activation":
+            return activation(), n_in
+        if kind == "sequential":
+            layers, n = [], n_in
+            for _ in range(draw(st.integers(1, 3))):
+                layer, n = block(n, depth + 1)
+                layers.append(layer)
+            return tg.Sequential(*layers), n
+        if kind == "residual":
+            inner, n = block(n_in, depth + 1)
+            return tg.Residual(inner if n == n_in else tg.Sequential(inner, dense(n, n_in))), n_in
+        if kind == "parallel":
+            merge = draw(st.sampled_from(["concat", "add"]))
+            width = draw(st.integers(1, 6))
+            branches, widths_out = [], []
+            for _ in range(draw(st.integers(1, 3))):
+                branch, n = block(n_in, depth + 1)
+                if merge == "add" and n != width:
+                    branch, n = tg.Sequential(branch, dense(n, width)), width
+                branches.append(branch)
+                widths_out.append(n)
+            return tg.Parallel(*branches, merge=merge), (sum(widths_out) if merge == "concat" else width)
+        n_out = draw(st.integers(1, 6))
+        return dense(n_in, n_out), n_out
+
+    n_in = draw(st.integers(1, 5))
+    net, _ = block(n_in, 0)
+    return net, draw(matrices(draw(batch_sizes), n_in, low=-2.0, high=2.0, off_zero=True))

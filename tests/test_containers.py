@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 
 import tinygraph as tg
-from strategies import networks
+from strategies import graphs, networks
 
 
 @given(networks())
@@ -89,3 +89,118 @@ def test_forward_again_and_again_keeps_one_saved_value_per_use():
         net(np.ones((3, 2)))
         act.forward(np.ones((3, 2)))  # a direct call outside a model is a pass of its own
     assert len(shared._saved.values) == 2 and len(act._saved.values) == 1
+
+
+@given(graphs())
+def test_random_graphs_of_every_layer_and_combinator_pass_gradcheck(net_and_x):
+    net, x = net_and_x
+    assert tg.gradcheck(net, x)
+
+
+def test_residual_is_x_plus_f_of_x_and_its_backward_sums_both_paths():
+    inner = tg.Sequential(tg.Dense(3, 5, rng=0), tg.Tanh(), tg.Dense(5, 3, rng=1))
+    block = tg.Residual(inner)
+    rng = np.random.default_rng(0)
+    x, dy = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    copy = tg.Sequential(*inner)  # the same layers, without the skip
+    np.testing.assert_allclose(block(x), x + copy(x), rtol=1e-14)
+    dx_inner = copy.backward(dy)
+    block(x)
+    np.testing.assert_allclose(block.backward(dy), dy + dx_inner, rtol=1e-14)
+    assert repr(block) == "Residual(Sequential(Dense(3→5) >> Tanh >> Dense(5→3)))"
+
+
+def test_residual_around_a_layer_that_changes_the_shape_fails_at_the_first_forward():
+    with pytest.raises(ValueError, match=r"maps shape \(2, 3\) to \(2, 4\).*keep the shape"):
+        tg.Residual(tg.Dense(3, 4))(np.ones((2, 3)))
+    with pytest.raises(TypeError, match="expected a Layer"):
+        tg.Residual("Dense")
+
+
+def test_parallel_concat_joins_features_and_splits_the_gradient():
+    a, b = tg.Dense(3, 2, rng=0), tg.Sequential(tg.Dense(3, 4, rng=1), tg.Sigmoid())
+    net = tg.Parallel(a, b, tg.Identity(), merge="concat")
+    rng = np.random.default_rng(1)
+    x, dy = rng.standard_normal((5, 3)), rng.standard_normal((5, 9))
+    ya, yb = a(x), b(x)
+    da, db = a.backward(dy[:, :2]), b.backward(dy[:, 2:6])
+    np.testing.assert_allclose(net(x), np.hstack([ya, yb, x]), rtol=1e-14)
+    np.testing.assert_allclose(net.backward(dy), da + db + dy[:, 6:], rtol=1e-13)
+    assert len(net) == 3 and net[0] is a and list(net)[1] is b
+    assert repr(net) == "Parallel(Dense(3→2) | Sequential(Dense(3→4) >> Sigmoid) | Identity, merge='concat')"
+
+
+def test_parallel_add_sums_outputs_and_gives_every_branch_all_of_dy():
+    a, b = tg.Dense(3, 2, rng=0), tg.Dense(3, 2, rng=1)
+    net = tg.Parallel(a, b, merge="add")
+    x, dy = np.ones((2, 3)), np.arange(4.0).reshape(2, 2)
+    (Wa, ba), (Wb, bb) = (p.value for p in a.parameters()), (p.value for p in b.parameters())
+    np.testing.assert_allclose(net(x), x @ Wa + ba + x @ Wb + bb, rtol=1e-14)
+    np.testing.assert_allclose(net.backward(dy), dy @ Wa.T + dy @ Wb.T, rtol=1e-14)
+    np.testing.assert_allclose(a.weight.grad, x.T @ dy, rtol=1e-14)
+
+
+def test_parallel_refuses_bad_merges_and_mismatched_branches():
+    with pytest.raises(ValueError, match="merge must be 'concat' or 'add'"):
+        tg.Parallel(tg.Identity(), merge="mean")
+    with pytest.raises(ValueError, match="at least one branch"):
+        tg.Parallel()
+    with pytest.raises(TypeError, match="branch 1 must be a Layer"):
+        tg.Parallel(tg.Identity(), 3)
+    with pytest.raises(ValueError, match=r"one shape, got \[\(2, 2\), \(2, 3\)\]"):
+        tg.Parallel(tg.Dense(3, 2), tg.Identity(), merge="add")(np.ones((2, 3)))
+
+
+def test_combinators_nest_in_each_other_and_in_sequential():
+    rng = np.random.default_rng(3)
+    net = tg.Sequential(
+        tg.Dense(4, 6, rng=rng),
+        tg.Residual(tg.Parallel(tg.Sequential(tg.Dense(6, 6, rng=rng), tg.Tanh()), tg.Residual(tg.Dense(6, 6, rng=rng)), merge="add")),
+        tg.Parallel(tg.Residual(tg.Sequential(tg.Dense(6, 6, rng=rng), tg.ReLU())), tg.Dense(6, 2, rng=rng)),
+    )
+    x = rng.standard_normal((3, 4))
+    assert net(x).shape == (3, 8)
+    assert tg.gradcheck(net, x)
+
+
+def test_a_dense_shared_by_two_branches_gets_the_sum_of_both_gradients():
+    shared = tg.Dense(2, 2, rng=0)
+    net = tg.Parallel(shared, tg.Sequential(tg.Tanh(), shared), merge="add")
+    assert net.parameters() == [shared.weight, shared.bias]
+    x, dy = np.array([[0.5, -1.0], [2.0, 0.3]]), np.array([[1.0, -2.0], [0.5, 0.25]])
+    net(x)
+    net.backward(dy)
+    h = np.tanh(x)
+    np.testing.assert_allclose(shared.weight.grad, x.T @ dy + h.T @ dy, rtol=1e-14)
+    np.testing.assert_allclose(shared.bias.grad, 2 * dy.sum(axis=0), rtol=1e-14)
+    assert tg.gradcheck(net, x)
+
+
+def test_train_and_eval_reach_into_every_combinator():
+    drop = tg.Dropout(0.5, rng=0)
+    net = tg.Sequential(tg.Residual(tg.Parallel(tg.Sequential(drop), tg.Identity(), merge="add")))
+    net.eval()
+    assert not drop.training
+    np.testing.assert_array_equal(net(np.ones((2, 2))), 3 * np.ones((2, 2)))
+    net.train()
+    assert drop.training
+
+
+def test_evaluating_again_and_again_does_not_grow_memory():
+    import tracemalloc
+
+    shared = tg.Dense(64, 64, rng=0)
+    net = tg.Sequential(shared, tg.Residual(tg.Sequential(tg.Tanh(), shared)), tg.Parallel(shared, tg.Dropout(0.2, rng=1)))
+    x = np.ones((32, 64))
+    for _ in range(5):
+        net(x)
+    tracemalloc.start()
+    net(x)
+    baseline, _ = tracemalloc.get_traced_memory()
+    for _ in range(200):
+        net(x)
+    growth = tracemalloc.get_traced_memory()[0] - baseline
+    tracemalloc.stop()
+    assert growth < 32 * 64 * 8, f"memory grew by {growth} bytes over 200 forwards"
+    y = net(x)
+    net.backward(np.ones_like(y))  # and the last forward can still be consumed

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import tinygraph as tg
-from strategies import networks
+from strategies import graphs, networks
 from tinygraph.io import HEADER
 
 
@@ -15,6 +15,9 @@ def every_layer_kind():
     return tg.Sequential(
         tg.Dense(4, 3, rng=0), tg.Sigmoid(), shared, tg.Tanh(), shared,
         tg.Sequential(tg.ReLU(), tg.Dense(3, 2, bias=False, rng=1)),
+        tg.Residual(tg.Sequential(tg.LeakyReLU(0.2), tg.Dense(2, 2, rng=3))),
+        tg.Parallel(tg.Softmax(), tg.Identity(), tg.Dropout(0.3), merge="concat"),
+        tg.Parallel(tg.Dense(6, 2, rng=4), tg.Dense(6, 2, rng=5), merge="add"),
     )
 
 
@@ -31,8 +34,8 @@ def test_round_trip_of_every_layer_kind_gives_identical_predictions(tmp_path):
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(networks())
-def test_round_trip_of_random_networks(tmp_path, net_and_x):
+@given(networks() | graphs())
+def test_round_trip_of_random_networks_and_graphs(tmp_path, net_and_x):
     net, x = net_and_x
     tg.save(net, tmp_path / "net.npz")
     loaded = tg.load(tmp_path / "net.npz")

@@ -104,16 +104,24 @@ def test_wrong_input_width_names_layer_and_both_shapes():
     assert "Dense(3→4)" in message and "(n_batch, 3)" in message and "(5, 2)" in message
 
 
-@pytest.mark.parametrize("layer", [tg.Dense(3, 1), tg.Sigmoid(), tg.Tanh(), tg.ReLU()])
+def every_layer():
+    """One of each built-in layer and container, each taking 3 features."""
+    return [
+        tg.Dense(3, 1), tg.Sigmoid(), tg.Tanh(), tg.ReLU(), tg.LeakyReLU(), tg.Softmax(), tg.Dropout(0.5),
+        tg.Identity(), tg.Sequential(tg.Dense(3, 2)), tg.Residual(tg.Dense(3, 3)), tg.Parallel(tg.Dense(3, 2)),
+    ]
+
+
+@pytest.mark.parametrize("layer", every_layer(), ids=repr)
 def test_one_dimensional_input_suggests_the_reshape(layer):
     with pytest.raises(ValueError, match=r"reshape\(1, -1\).*reshape\(-1, 1\)"):
         layer(np.zeros(3))
 
 
-@pytest.mark.parametrize("layer", [tg.Dense(2, 2), tg.Sigmoid(), tg.Tanh(), tg.ReLU()])
+@pytest.mark.parametrize("layer", every_layer(), ids=repr)
 def test_backward_before_forward_says_so(layer):
     with pytest.raises(RuntimeError, match="backward called before forward"):
-        layer.backward(np.ones((1, 2)))
+        layer.backward(np.ones((1, 3)))
 
 
 def test_backward_with_wrong_shape_says_so():
@@ -133,3 +141,83 @@ def test_int_and_bool_inputs_are_cast_to_the_layer_dtype(values):
 def test_complex_string_and_object_inputs_are_refused(values):
     with pytest.raises(TypeError, match="real numbers"):
         tg.Sigmoid()(values)
+
+
+@given(matrices(4, 5, off_zero=True), st.floats(0.0, 1.0))
+def test_leaky_relu_softmax_identity_pass_gradcheck(x, alpha):
+    for layer in (tg.LeakyReLU(alpha), tg.Softmax(), tg.Identity()):
+        assert tg.gradcheck(layer, x)
+
+
+@given(matrices(3, 4, low=-30.0, high=30.0), st.floats(0.0, 1.0))
+def test_leaky_relu_and_softmax_match_their_formulas(x, alpha):
+    np.testing.assert_array_equal(tg.LeakyReLU(alpha)(x), np.where(x > 0, x, alpha * x))
+    y = tg.Softmax()(x)
+    np.testing.assert_allclose(y, np.exp(x) / np.exp(x).sum(axis=1, keepdims=True), rtol=1e-12)
+    np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-14)
+
+
+@given(matrices(3, 4), matrices(3, 4))
+def test_softmax_backward_is_the_full_jacobian_vector_product(x, dy):
+    layer = tg.Softmax()
+    y = layer(x)
+    dx = layer.backward(dy)
+    for i in range(len(x)):
+        jacobian = np.diag(y[i]) - np.outer(y[i], y[i])  # dy_j/dx_k
+        np.testing.assert_allclose(dx[i], jacobian.T @ dy[i], rtol=1e-10, atol=1e-14)
+
+
+def test_softmax_and_leaky_relu_are_finite_and_quiet_at_extremes():
+    x = np.array([[-1e4, 0.0, 1e4], [1e4, 1e4, -1e4]])
+    for layer in (tg.Softmax(), tg.LeakyReLU(0.1)):
+        y = layer(x)
+        assert np.isfinite(y).all() and np.isfinite(layer.backward(np.ones_like(y))).all()
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
+def test_dropout_zeroes_a_fraction_p_and_scales_the_rest(p):
+    x = np.ones((200, 500))
+    y = tg.Dropout(p, rng=0)(x)
+    kept = y != 0
+    np.testing.assert_allclose(y[kept], 1 / (1 - p), rtol=1e-15)
+    n = x.size  # the dropped count is Binomial(n, p): 6 standard deviations of slack
+    assert abs((~kept).sum() - p * n) < 6 * np.sqrt(n * p * (1 - p))
+    assert abs(y.mean() - 1) < 6 * np.sqrt(p / (1 - p) / n)
+
+
+def test_dropout_backward_uses_the_forward_mask_and_eval_is_the_identity():
+    layer = tg.Dropout(0.5, rng=1)
+    x = np.random.default_rng(0).standard_normal((6, 7))
+    y = layer(x)
+    mask = y / x
+    np.testing.assert_array_equal(layer.backward(np.ones_like(x)), mask)
+    layer.eval()
+    np.testing.assert_array_equal(layer(x), x)
+    np.testing.assert_array_equal(layer.backward(x), x)
+
+
+def test_dropout_is_seeded_and_keeps_float32():
+    x = np.ones((4, 4), dtype=np.float32)
+    a, b = tg.Dropout(0.5, rng=3), tg.Dropout(0.5, rng=3)
+    np.testing.assert_array_equal(a(x), b(x))
+    layer = tg.Dropout(0.5, rng=0).astype(np.float32)
+    y = layer(x)
+    assert y.dtype == np.float32 and layer.backward(y).dtype == np.float32
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.0, 1.5, "half", True])
+def test_dropout_refuses_p_outside_zero_one(p):
+    with pytest.raises(ValueError, match=r"p must be in \[0, 1\)"):
+        tg.Dropout(p)
+
+
+@pytest.mark.parametrize("alpha", [float("nan"), "0.1", None])
+def test_leaky_relu_refuses_a_bad_alpha(alpha):
+    with pytest.raises(ValueError, match="alpha must be a finite number"):
+        tg.LeakyReLU(alpha)
+
+
+def test_reprs_of_the_new_layers():
+    assert [repr(layer) for layer in (tg.LeakyReLU(), tg.Softmax(), tg.Dropout(0.25), tg.Identity())] == [
+        "LeakyReLU(alpha=0.01)", "Softmax", "Dropout(p=0.25)", "Identity"
+    ]

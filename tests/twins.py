@@ -51,14 +51,15 @@ class OverwritesGradDense(tg.Dense):
 
 
 class NoisyBackwardTanh(tg.Tanh):
-    """Adds noise far below the tolerance to dx: only the determinism check can see it."""
+    """Adds noise from fresh OS entropy, far below the tolerance, to dx: only the determinism check sees it.
 
-    def __init__(self):
-        self.rng = np.random.default_rng(0)
+    (Randomness from a Generator the layer holds, like Dropout's, is rewound by gradcheck and so counts
+    as part of the function; this noise comes from nowhere gradcheck can rewind.)
+    """
 
     def backward(self, dy):
         dx = super().backward(dy)
-        return dx + 1e-12 * self.rng.standard_normal(dx.shape)
+        return dx + 1e-12 * np.random.default_rng().standard_normal(dx.shape)
 
 
 class HalfGradientMSE(tg.MSE):

@@ -8,11 +8,11 @@
 
 from . import datasets, init
 from .article import article_network, train_article
-from .containers import Sequential
+from .containers import Parallel, Residual, Sequential
 from .core import Layer, Parameter
 from .gradcheck import GradcheckReport, gradcheck
 from .io import load, save
-from .layers import Dense, ReLU, Sigmoid, Tanh
+from .layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .losses import MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, SumSquaredError
 from .optim import SGD, Adam, Optimizer
 from .training import Callback, EarlyStopping, EpochHook, History, evaluate, fit
@@ -20,8 +20,8 @@ from .training import Callback, EarlyStopping, EpochHook, History, evaluate, fit
 __version__ = "0.1.0"
 
 __all__ = [
-    "Adam", "BinaryCrossEntropy", "Callback", "Dense", "EarlyStopping", "EpochHook", "GradcheckReport",
-    "History", "Layer", "Loss", "MSE", "Optimizer", "Parameter", "ReLU", "SGD", "Sequential", "Sigmoid",
-    "SoftmaxCrossEntropy", "SumSquaredError", "Tanh", "article_network", "datasets", "evaluate", "fit",
+    "Adam", "BinaryCrossEntropy", "Callback", "Dense", "Dropout", "EarlyStopping", "EpochHook", "GradcheckReport",
+    "History", "Identity", "Layer", "LeakyReLU", "Loss", "MSE", "Optimizer", "Parallel", "Parameter", "ReLU",
+    "Residual", "SGD", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy", "SumSquaredError", "Tanh", "article_network", "datasets", "evaluate", "fit",
     "gradcheck", "init", "load", "save", "train_article",
 ]

@@ -1,6 +1,12 @@
-"""Containers: layers made of layers. `Sequential` chains them."""
+"""Containers: layers made of layers. `Sequential` chains them, `Residual` adds a skip, `Parallel` fans out.
 
-from .core import Layer, one_pass
+With `Sequential` and `Parallel` any series-parallel graph of layers can be written, and every
+container's forward and backward stay plain code: backward visits the children in reverse.
+"""
+
+import numpy as np
+
+from .core import Layer, as_input, one_pass
 
 
 class Sequential(Layer):
@@ -52,3 +58,107 @@ class Sequential(Layer):
 
     def __repr__(self):
         return f"Sequential({' >> '.join(map(repr, self.layers))})"
+
+
+class Residual(Layer):
+    """A skip connection around `layer`: `y = x + f(x)`; backward sums both paths, `dx = dy + f.backward(dy)`.
+
+    `f` must keep the shape of its input; if it does not, the first forward raises `ValueError`.
+
+    >>> import numpy as np
+    >>> from tinygraph import Dense
+    >>> block = Residual(Dense(3, 3, init="zeros"))
+    >>> block(np.ones((2, 3)))
+    array([[1., 1., 1.],
+           [1., 1., 1.]])
+    """
+
+    def __init__(self, layer):
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Residual: expected a Layer, got {type(layer).__name__} {layer!r}")
+        self.layer = layer
+
+    def forward(self, x):
+        x = as_input(self, x)
+        fx = self.layer(x)
+        if fx.shape != x.shape:
+            raise ValueError(
+                f"{self!r}: the inner layer maps shape {x.shape} to {fx.shape}; x + f(x) needs f to keep the shape"
+            )
+        return x + fx
+
+    def backward(self, dy):
+        return dy + self.layer.backward(dy)
+
+    def __repr__(self):
+        return f"Residual({self.layer!r})"
+
+
+class Parallel(Layer):
+    """The same input through every branch, merged: `concat` joins the outputs along the features, `add` sums them.
+
+    concat: `y = [f_1(x), f_2(x), ...]`, backward splits `dy` by the branches' widths;
+    add: `y = f_1(x) + f_2(x) + ...`, every branch gets all of `dy`. Either way `dx` is the sum of the
+    branches' input gradients (each branch saw the same `x`).
+
+    >>> import numpy as np
+    >>> from tinygraph import Dense, Identity
+    >>> Parallel(Identity(), Dense(2, 3), merge="concat")(np.ones((4, 2))).shape
+    (4, 5)
+    """
+
+    MERGES = ("concat", "add")
+
+    def __init__(self, *branches, merge="concat"):
+        if not branches:
+            raise ValueError("Parallel: needs at least one branch")
+        for i, branch in enumerate(branches):
+            if not isinstance(branch, Layer):
+                raise TypeError(f"Parallel: branch {i} must be a Layer, got {type(branch).__name__} {branch!r}")
+        if merge not in self.MERGES:
+            raise ValueError(f"Parallel: merge must be 'concat' or 'add', got {merge!r}")
+        self.branches = list(branches)
+        self.merge = merge
+
+    def forward(self, x):
+        with one_pass:
+            outputs = [branch(x) for branch in self.branches]
+        shapes = [out.shape for out in outputs]
+        if self.merge == "add":
+            if len(set(shapes)) > 1:
+                raise ValueError(f"{self!r}: merge='add' needs branches of one shape, got {shapes}")
+            self.save_for_backward(None)
+            return np.sum(outputs, axis=0) if len(outputs) > 1 else outputs[0]
+        if len({shape[0] for shape in shapes}) > 1 or any(len(shape) != 2 for shape in shapes):
+            raise ValueError(f"{self!r}: merge='concat' needs 2-D outputs with one batch size, got {shapes}")
+        widths = [shape[1] for shape in shapes]
+        self.save_for_backward(widths)
+        return np.concatenate(outputs, axis=1)
+
+    def backward(self, dy):
+        widths = self.pop_saved()
+        if widths is None:
+            pieces = [dy] * len(self.branches)
+        else:
+            if np.shape(dy)[1:] != (sum(widths),):
+                raise ValueError(f"{self!r}.backward: dy has shape {np.shape(dy)}, expected (n_batch, {sum(widths)})")
+            pieces = np.split(dy, np.cumsum(widths)[:-1], axis=1)
+        # reverse order, so that a layer shared between branches gets its latest forward first
+        dx = [branch.backward(piece) for branch, piece in zip(self.branches[::-1], pieces[::-1])]
+        return np.sum(dx, axis=0) if len(dx) > 1 else dx[0]
+
+    def named_members(self):
+        for i, branch in enumerate(self.branches):
+            yield str(i), branch
+
+    def __len__(self):
+        return len(self.branches)
+
+    def __getitem__(self, index):
+        return self.branches[index]
+
+    def __iter__(self):
+        return iter(self.branches)
+
+    def __repr__(self):
+        return f"Parallel({' | '.join(map(repr, self.branches))}, merge={self.merge!r})"

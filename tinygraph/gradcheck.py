@@ -12,7 +12,9 @@ accepts the analytic value if it matches one of the two one-sided differences, a
 
 It also checks that a second forward+backward gives exactly the same `dx` and doubles the parameter
 gradients (backward must add into `.grad`, not overwrite it), and that `dx` has the shape of `x`.
-Everything runs on a float64 copy, so the model's values and gradients are left as they were.
+Everything runs on a float64 copy, so the model's values and gradients are left as they were. Every
+`np.random.Generator` a layer holds (Dropout's) is rewound before each forward of the copy, so a
+layer in training mode draws the same mask every time and is checked as the function it computes.
 """
 
 import copy
@@ -68,23 +70,31 @@ class _LayerCheck:
         self.model, self.x = model, x
         self.tensors = [("input", x)] + [(name, p.value) for name, p in model.named_parameters()]
         self.params = model.parameters()
-        y = model(x)
-        self.dy = rng.standard_normal(np.shape(y))
+        # Layers that draw random numbers (Dropout) get the same draws in every forward, so that all
+        # the forwards compute one and the same function.
+        self.generators = [
+            value for layer in model.all_layers() for value in vars(layer).values() if isinstance(value, np.random.Generator)
+        ]
+        self.states = [g.bit_generator.state for g in self.generators]
+        self.dy = rng.standard_normal(np.shape(self.forward()))
+
+    def forward(self):
+        for generator, state in zip(self.generators, self.states):
+            generator.bit_generator.state = state
+        return self.model(self.x)
 
     def scalar(self):
-        return float(np.sum(self.dy * self.model(self.x)))
+        return float(np.sum(self.dy * self.forward()))
 
     def analytic(self):
         """Return `[dx, grad, ...]` from one forward+backward, starting from zero gradients."""
         for p in self.params:
             p.grad[...] = 0
-        self.model(self.x)
-        dx = self.model.backward(self.dy.copy())
-        return [dx] + [p.grad.copy() for p in self.params]
+        return self.analytic_again()
 
     def analytic_again(self):
-        """A second forward+backward without clearing: `[dx, accumulated grad, ...]`."""
-        self.model(self.x)
+        """A forward+backward without clearing: `[dx, accumulated grad, ...]`."""
+        self.forward()
         dx = self.model.backward(self.dy.copy())
         return [dx] + [p.grad.copy() for p in self.params]
 

@@ -9,37 +9,75 @@ and `np.load` runs with `allow_pickle=False`.
 """
 
 import json
+import math
 import os
 import tempfile
 import zipfile
 
 import numpy as np
 
-from .containers import Sequential
-from .layers import Dense, ReLU, Sigmoid, Tanh
+from .containers import Parallel, Residual, Sequential
+from .layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 
 FORMAT_VERSION = 1
 HEADER = "__tinygraph__"
 DTYPES = ("float16", "float32", "float64")
 
 
-def _dense_config(layer):
-    return {"in_features": layer.in_features, "out_features": layer.out_features, "bias": layer.bias is not None}
+def _count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 2**31
 
 
-def _build_dense(config, children):
-    return Dense(config["in_features"], config["out_features"], bias=config["bias"], init="zeros")
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-# type name -> (class, config of a layer, layer from (config, children), {config key: check})
+def _probability(value):
+    return _number(value) and 0 <= value < 1
+
+
+def _boolean(value):
+    return isinstance(value, bool)
+
+
+def _merge(value):
+    return value in Parallel.MERGES
+
+
+def _one_child(config, children):
+    if len(children) != 1:
+        raise ValueError(f"Residual wraps exactly one layer, got {len(children)}")
+    return Residual(children[0])
+
+
+# type name -> (class, {config key: (attribute getter, check)}, layer from (config, children)).
+# A container's children are its named_members(), written as "layers".
 LAYERS = {
-    "Dense": (Dense, _dense_config, _build_dense, {"in_features": "count", "out_features": "count", "bias": "bool"}),
-    "Sigmoid": (Sigmoid, None, lambda config, children: Sigmoid(), {}),
-    "Tanh": (Tanh, None, lambda config, children: Tanh(), {}),
-    "ReLU": (ReLU, None, lambda config, children: ReLU(), {}),
-    "Sequential": (Sequential, None, lambda config, children: Sequential(*children), {}),
+    "Dense": (
+        Dense,
+        {
+            "in_features": (lambda layer: layer.in_features, _count),
+            "out_features": (lambda layer: layer.out_features, _count),
+            "bias": (lambda layer: layer.bias is not None, _boolean),
+        },
+        lambda c, children: Dense(c["in_features"], c["out_features"], bias=c["bias"], init="zeros"),
+    ),
+    "Sigmoid": (Sigmoid, {}, lambda c, children: Sigmoid()),
+    "Tanh": (Tanh, {}, lambda c, children: Tanh()),
+    "ReLU": (ReLU, {}, lambda c, children: ReLU()),
+    "LeakyReLU": (LeakyReLU, {"alpha": (lambda layer: layer.alpha, _number)}, lambda c, children: LeakyReLU(c["alpha"])),
+    "Softmax": (Softmax, {}, lambda c, children: Softmax()),
+    "Dropout": (Dropout, {"p": (lambda layer: layer.p, _probability)}, lambda c, children: Dropout(c["p"])),
+    "Identity": (Identity, {}, lambda c, children: Identity()),
+    "Sequential": (Sequential, {}, lambda c, children: Sequential(*children)),
+    "Residual": (Residual, {}, _one_child),
+    "Parallel": (
+        Parallel,
+        {"merge": (lambda layer: layer.merge, _merge)},
+        lambda c, children: Parallel(*children, merge=c["merge"]),
+    ),
 }
-CONTAINERS = (Sequential,)
+CONTAINERS = (Sequential, Residual, Parallel)
 NAMES = {cls: name for name, (cls, *_) in LAYERS.items()}
 
 
@@ -107,9 +145,8 @@ def _describe(layer, ids):
         )
     ids[id(layer)] = len(ids)
     node = {"type": name, "id": ids[id(layer)]}
-    _, config, _, _ = LAYERS[name]
-    if config is not None:
-        node.update(config(layer))
+    for key, (getter, _) in LAYERS[name][1].items():
+        node[key] = getter(layer)
     if isinstance(layer, CONTAINERS):
         node["layers"] = [_describe(child, ids) for _, child in layer.named_members()]
     return node
@@ -143,18 +180,15 @@ def _build(node, built, n_values):
     name = node.get("type")
     if name not in LAYERS:
         raise ValueError(f"unknown layer type {name!r:.80}; known: {', '.join(LAYERS)}")
-    cls, _, make, checks = LAYERS[name]
-    expected = {"type", "id", *checks} | ({"layers"} if cls in CONTAINERS else set())
+    cls, config, make = LAYERS[name]
+    expected = {"type", "id", *config} | ({"layers"} if cls in CONTAINERS else set())
     if set(node) != expected:
         raise ValueError(f"{name} needs exactly the keys {sorted(expected)}, got {sorted(node)}")
     if not isinstance(node["id"], int) or isinstance(node["id"], bool) or node["id"] in built:
         raise ValueError(f"{name} has a bad or repeated id {node['id']!r:.80}")
-    for key, kind in checks.items():
-        value = node[key]
-        if kind == "bool" and not isinstance(value, bool):
-            raise ValueError(f"{name}.{key} must be true or false, got {value!r:.80}")
-        if kind == "count" and not (isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 2**31):
-            raise ValueError(f"{name}.{key} must be a positive integer, got {value!r:.80}")
+    for key, (_, check) in config.items():
+        if not check(node[key]):
+            raise ValueError(f"{name}.{key} has a bad value {node[key]!r:.80} ({check.__name__.strip('_')} expected)")
     if name == "Dense" and node["in_features"] * node["out_features"] > n_values:
         raise ValueError(f"Dense({node['in_features']}→{node['out_features']}) needs more values than the file holds")
     built[node["id"]] = None  # reserve the id: a child may not refer to its own container

@@ -1,4 +1,4 @@
-"""The built-in layers: `Dense` and the activations `Sigmoid`, `Tanh`, `ReLU`.
+"""The built-in layers: `Dense`; `Sigmoid`, `Tanh`, `ReLU`, `LeakyReLU`, `Softmax`; `Dropout`, `Identity`.
 
 Each is a forward and a backward, shapes batch first: `x` and `dx` are `(n_batch, n_in)`, `y` and `dy`
 are `(n_batch, n_out)`. Backward adds into parameter gradients and returns `dx`.
@@ -7,7 +7,7 @@ are `(n_batch, n_out)`. Backward adds into parameter gradients and returns `dx`.
 import numpy as np
 
 from .core import Layer, Parameter, as_grad, as_input
-from .init import initial_values
+from .init import as_rng, initial_values
 
 
 class Dense(Layer):
@@ -103,3 +103,92 @@ class ReLU(Layer):
         mask = self.pop_saved()
         dy = as_grad(self, dy, mask.shape)
         return dy * mask
+
+
+class LeakyReLU(Layer):
+    """`y = x` where `x > 0`, else `alpha * x`; backward `dx = dy * (1 if x > 0 else alpha)`."""
+
+    def __init__(self, alpha=0.01):
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.floating, np.integer)) or not np.isfinite(alpha):
+            raise ValueError(f"LeakyReLU: alpha must be a finite number, got {alpha!r}")
+        self.alpha = float(alpha)
+
+    def forward(self, x):
+        x = as_input(self, x)
+        slope = np.where(x > 0, 1.0, self.alpha).astype(x.dtype, copy=False)
+        self.save_for_backward(slope)
+        return x * slope
+
+    def backward(self, dy):
+        slope = self.pop_saved()
+        return as_grad(self, dy, slope.shape) * slope
+
+    def extra_repr(self):
+        return f"alpha={self.alpha:g}"
+
+
+class Softmax(Layer):
+    """`y_ij = exp(x_ij) / sum_k exp(x_ik)` along the features, computed as `exp(x - max)`.
+
+    backward, the Jacobian-vector product: `dx = y * (dy - sum_k(dy_k * y_k))`, row by row.
+    (For classification, `SoftmaxCrossEntropy` on logits is the stable choice; this layer is for
+    networks that need probabilities inside.)
+    """
+
+    def forward(self, x):
+        x = as_input(self, x)
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        y = e / e.sum(axis=1, keepdims=True)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, dy):
+        y = self.pop_saved()
+        dy = as_grad(self, dy, y.shape)
+        return y * (dy - np.sum(dy * y, axis=1, keepdims=True))
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, zero each element with probability `p` and scale the rest by `1 / (1 - p)`.
+
+    `y = x * mask`, `dx = dy * mask`, with `mask` in `{0, 1 / (1 - p)}`, so the expected output is `x`
+    and evaluation needs no rescaling: in eval mode (`.eval()`) the layer is the identity. `rng` (an int
+    seed or a `np.random.Generator`) draws the masks, so a seeded run is repeatable.
+    """
+
+    def __init__(self, p=0.5, rng=None):
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)) or not 0 <= p < 1:
+            raise ValueError(f"Dropout: p must be in [0, 1), got {p!r}")
+        self.p = float(p)
+        self.rng = as_rng(rng)
+
+    def forward(self, x):
+        x = as_input(self, x)
+        if not self.training or self.p == 0:
+            self.save_for_backward(x.shape)
+            return x
+        mask = (self.rng.random(x.shape, dtype=x.dtype) >= self.p).astype(x.dtype)
+        mask *= 1.0 / (1.0 - self.p)
+        self.save_for_backward(mask)
+        return x * mask
+
+    def backward(self, dy):
+        mask = self.pop_saved()
+        if isinstance(mask, tuple):  # the forward ran as the identity
+            return as_grad(self, dy, mask)
+        return as_grad(self, dy, mask.shape) * mask
+
+    def extra_repr(self):
+        return f"p={self.p:g}"
+
+
+class Identity(Layer):
+    """`y = x`; backward `dx = dy`. A placeholder, e.g. the skip branch of a `Parallel`."""
+
+    def forward(self, x):
+        x = as_input(self, x)
+        self.save_for_backward(x.shape)
+        return x
+
+    def backward(self, dy):
+        return as_grad(self, dy, self.pop_saved())
