@@ -12,10 +12,12 @@ and no backward consumed are dropped then, so evaluating again and again never g
 
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 
 import numpy as np
 
 FLOAT64 = np.dtype(np.float64)
+FLOAT_DTYPES = (np.dtype(np.float32), FLOAT64)  # what a model, and a loss, computes in
 
 
 class Parameter:
@@ -229,8 +231,8 @@ class Layer(ABC):
         dtype('float32')
         """
         dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise TypeError(f"{self!r}.astype: dtype must be a float type such as np.float32, got {dtype}")
+        if dtype not in FLOAT_DTYPES:
+            raise TypeError(f"{self!r}.astype: dtype must be np.float32 or np.float64, got {dtype}")
         for p in self.parameters():
             p.value = p.value.astype(dtype)
             p.grad = p.grad.astype(dtype)
@@ -250,6 +252,8 @@ class Layer(ABC):
         `ValueError` naming the parameter and leaves the model unchanged. With `strict=False`, missing
         and unexpected names are ignored (shapes and dtypes are still checked).
         """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"{self!r}.load_state_dict: expected a dict of arrays, got {type(state).__name__}")
         params = dict(self.named_parameters())
         if strict:
             missing = [name for name in params if name not in state]

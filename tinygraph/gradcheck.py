@@ -44,7 +44,7 @@ def gradcheck(model, x, *, target=None, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
         raise TypeError(f"gradcheck: checking the loss {model!r} needs target=")
     x_in = np.asarray(x)
     x = as_numeric(x_in, np.float64, "gradcheck: x").copy()
-    low_precision = [f"x ({x_in.dtype})"] if x_in.dtype != np.float64 else []
+    low_precision = [f"x ({x_in.dtype})"] if x_in.dtype.kind == "f" and x_in.dtype != np.float64 else []
     if isinstance(model, Layer):
         low_precision += [f"{name} ({p.value.dtype})" for name, p in model.named_parameters() if p.value.dtype != np.float64]
     if low_precision:

@@ -21,7 +21,7 @@ from .layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax,
 
 FORMAT_VERSION = 1
 HEADER = "__tinygraph__"
-DTYPES = ("float16", "float32", "float64")
+DTYPES = ("float32", "float64")
 
 
 def _count(value):
@@ -110,18 +110,20 @@ def save(model, path):
 
 
 def load(path):
-    """Read a model written by `save`. A file that is not one raises `ValueError` naming the path."""
+    """Read a model written by `save`. A file that is not one raises `ValueError` naming the path.
+
+    The archive is read member by member with each array's header checked first: only uncompressed
+    `.npy` members, float arrays (and the one text header), no more data claimed than stored. So a
+    hostile file can neither run code nor make `load` allocate more memory than the file's size.
+    """
     path = os.fspath(path)
     try:
-        with open(path, "rb") as file:  # opened here so that it is closed whatever np.load raises
-            data = np.load(file, allow_pickle=False)
-            if not isinstance(data, np.lib.npyio.NpzFile):
-                raise ValueError("it is a single .npy array, not an .npz archive")
-            if HEADER not in data.files:
-                raise ValueError("it has no tinygraph header")
-            header = _read_header(data[HEADER])
-            arrays = {name: data[name] for name in data.files if name != HEADER}
-            model = _build(header["model"], {}, sum(a.size for a in arrays.values()))
+        with zipfile.ZipFile(path) as archive:
+            arrays = dict(_read_members(archive))
+        if HEADER not in arrays:
+            raise ValueError("it has no tinygraph header")
+        header = _read_header(arrays.pop(HEADER))
+        model = _build(header["model"], {}, sum(a.size for a in arrays.values()))
     except (FileNotFoundError, PermissionError, IsADirectoryError):
         raise
     except (ValueError, KeyError, TypeError, OSError, EOFError, RecursionError, zipfile.BadZipFile) as error:
@@ -132,6 +134,30 @@ def load(path):
     except ValueError as error:
         raise ValueError(f"load: {path}: {error}") from error
     return model
+
+
+def _read_members(archive):
+    """Yield `(name, array)` for each member, refusing anything `save` would not have written."""
+    seen = set()
+    for info in archive.infolist():
+        name = info.filename[: -len(".npy")]
+        if not info.filename.endswith(".npy") or name in seen:
+            raise ValueError(f"unexpected member {info.filename!r:.80}")
+        seen.add(name)
+        if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
+            raise ValueError(f"member {info.filename!r:.80} is compressed or encrypted")
+        with archive.open(info) as file:
+            version = np.lib.format.read_magic(file)
+            if version not in ((1, 0), (2, 0)):
+                raise ValueError(f"member {info.filename!r:.80} has .npy version {version}")
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, _, dtype = read_header(file)
+        if dtype.kind != ("U" if name == HEADER else "f"):
+            raise ValueError(f"{name!r:.80} has dtype {dtype}; expected {'text' if name == HEADER else 'floats'}")
+        if math.prod(shape) * dtype.itemsize > info.file_size:
+            raise ValueError(f"{name!r:.80} claims more data than the file holds")
+        with archive.open(info) as file:
+            yield name, np.lib.format.read_array(file, allow_pickle=False)
 
 
 def _describe(layer, ids):

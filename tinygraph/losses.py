@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from .core import as_numeric
+from .core import FLOAT_DTYPES, as_numeric
 
 
 class Loss(ABC):
@@ -46,6 +46,8 @@ class Loss(ABC):
         """`pred` as a float array and `target` cast to its dtype; `ValueError` quoting both shapes."""
         pred = as_float(pred, f"{self!r}: pred")
         target = as_numeric(target, pred.dtype, f"{self!r}: target")
+        if pred.size == 0:
+            raise ValueError(f"{self!r}: pred is empty (shape {pred.shape}); a loss needs at least one value")
         if pred.shape != target.shape:
             raise ValueError(
                 f"{self!r}: pred has shape {pred.shape} but target has shape {target.shape}; they must match "
@@ -125,8 +127,8 @@ class SoftmaxCrossEntropy(Loss):
 
     def forward(self, pred, target):
         pred = as_float(pred, f"{self!r}: pred")
-        if pred.ndim != 2:
-            raise ValueError(f"{self!r}: pred must be 2-D logits (n_batch, K), got shape {pred.shape}")
+        if pred.ndim != 2 or pred.size == 0:
+            raise ValueError(f"{self!r}: pred must be 2-D logits (n_batch, K), not empty, got shape {pred.shape}")
         target = np.asarray(target)
         if target.ndim == 1:
             target = self.labels_as_onehot(pred, target)
@@ -169,9 +171,9 @@ def clamped_log(p):
 
 
 def as_float(values, what):
-    """`values` as a float array (float64 unless already floating); `TypeError` for non-numbers."""
+    """`values` as a float32 or float64 array (float64 unless float32 already); `TypeError` for non-numbers."""
     array = np.asarray(values)
-    return as_numeric(array, array.dtype if array.dtype.kind == "f" else np.float64, what)
+    return as_numeric(array, array.dtype if array.dtype in FLOAT_DTYPES else np.float64, what)
 
 
 def _reshape_hint(pred_shape, target_shape):

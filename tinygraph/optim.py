@@ -135,10 +135,9 @@ class Adam(Optimizer):
 def check_hyper(optimizer, name, value, low, high=None, low_inclusive=True):
     """Return `value` as a float, or raise `ValueError` naming the hyperparameter and its valid range."""
     owner = type(optimizer).__name__
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{owner}: {name} must be a number, got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{owner}: {name} must be a number, got {value!r:.80}")
+    value = float(value)
     too_low = value < low if low_inclusive else value <= low
     too_high = high is not None and value >= high
     if too_low or too_high or not math.isfinite(value):
