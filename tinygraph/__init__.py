@@ -6,7 +6,7 @@
 (2, 1)
 """
 
-from . import datasets, init
+from . import datasets, init, plot
 from .article import article_network, train_article
 from .containers import Parallel, Residual, Sequential
 from .core import Layer, Parameter
@@ -23,5 +23,5 @@ __all__ = [
     "Adam", "BinaryCrossEntropy", "Callback", "Dense", "Dropout", "EarlyStopping", "EpochHook", "GradcheckReport",
     "History", "Identity", "Layer", "LeakyReLU", "Loss", "MSE", "Optimizer", "Parallel", "Parameter", "ReLU",
     "Residual", "SGD", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy", "SumSquaredError", "Tanh", "article_network", "datasets", "evaluate", "fit",
-    "gradcheck", "init", "load", "save", "train_article",
+    "gradcheck", "init", "load", "plot", "save", "train_article",
 ]

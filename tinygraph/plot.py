@@ -1,0 +1,143 @@
+"""Pictures of a training run as PNG files: loss and accuracy curves, and a 2-D decision boundary.
+
+Needs matplotlib (`pip install 'tinygraph[plot]'`), imported only when a function draws. Each figure is
+a `matplotlib.figure.Figure` on its own Agg canvas, never `pyplot`: no global state, no window, and
+nothing left open after the file is written.
+"""
+
+import numpy as np
+
+LOSS_KEYS = ("loss", "val_loss")
+ACCURACY_KEYS = ("accuracy", "val_accuracy")
+
+
+def plot_history(history, path, title=None, xlabel="epoch"):
+    """Write the training curves to the PNG `path`: losses in one panel, accuracies (if any) in a second.
+
+    `history` maps `"loss"` (required) and optionally `"val_loss"`, `"accuracy"`, `"val_accuracy"` to
+    lists of one value per epoch (or per iteration: `xlabel="iteration"`), numbered from 1; a
+    `History` from `fit` works too. `path` is a file name or a binary file object.
+
+    >>> import io
+    >>> png = io.BytesIO()
+    >>> plot_history({"loss": [0.9, 0.5, 0.3], "val_loss": [1.0, 0.6, 0.5]}, png)
+    >>> png.getvalue()[1:4]
+    b'PNG'
+    """
+    plot_run(history, path, title=title, xlabel=xlabel)
+
+
+def plot_decision_boundary(predict, X, y, path, title=None, resolution=200):
+    """Write the classes `predict` gives over the plane, with the points `X` coloured by label `y`, to the PNG `path`.
+
+    X: `(n, 2)`; y: `(n,)` integer labels. `predict` maps an `(m, 2)` array to `(m, K)` class scores or
+    probabilities (the class is the argmax) or to `(m, 1)` probabilities of class 1 (class 1 above 0.5),
+    as `model.predict` does. It is evaluated on a `resolution x resolution` grid over the data's
+    bounding box plus a 10% margin.
+
+    >>> import io
+    >>> X, y = np.array([[0.0, 0.0], [1.0, 1.0]]), np.array([0, 1])
+    >>> png = io.BytesIO()
+    >>> plot_decision_boundary(lambda x: x.sum(axis=1, keepdims=True) / 2, X, y, png)
+    >>> png.getvalue()[1:4]
+    b'PNG'
+    """
+    boundary = decision_grid("plot_decision_boundary", predict, X, y, resolution)
+    figure, (axes,) = new_figure(1, title)
+    draw_boundary(axes, *boundary)
+    figure.savefig(path, format="png")
+
+
+def plot_run(history, path, predict=None, X=None, y=None, title=None, xlabel="epoch", resolution=200):
+    """Write one PNG with a run's curves (as `plot_history`) and, given `predict`, `X` and `y`, the
+    decision boundary beside them (as `plot_decision_boundary`).
+
+    >>> import io
+    >>> from tinygraph.datasets import moons
+    >>> X, y = moons(50, seed=0)
+    >>> png = io.BytesIO()
+    >>> below = lambda x: x[:, 1:] < 0.25  # (m, 1): class 1 where x1 < 0.25
+    >>> plot_run({"loss": [0.7, 0.4], "accuracy": [0.6, 0.9]}, png, below, X, y)
+    >>> png.getvalue()[1:4]
+    b'PNG'
+    """
+    panels = curve_panels(history)
+    given = [value is not None for value in (predict, X, y)]
+    if any(given) and not all(given):
+        raise ValueError("plot_run: pass predict, X and y together to draw the decision boundary")
+    boundary = decision_grid("plot_run", predict, X, y, resolution) if all(given) else None
+    figure, axes = new_figure(len(panels) + (boundary is not None), title)
+    for ax, (ylabel, curves) in zip(axes, panels):
+        draw_curves(ax, ylabel, curves, xlabel)
+    if boundary is not None:
+        draw_boundary(axes[-1], *boundary)
+    figure.savefig(path, format="png")
+
+
+def curve_panels(history):
+    """`[(ylabel, {key: values})]`: the losses, then the accuracies if `history` has any."""
+    history = getattr(history, "history", history)  # a History from fit, or its dict
+    if not len(history.get("loss", ())):
+        raise ValueError(f"history needs a non-empty 'loss' list, got keys {sorted(history)}")
+    losses = {key: history[key] for key in LOSS_KEYS if len(history.get(key, ()))}
+    accuracies = {key: history[key] for key in ACCURACY_KEYS if len(history.get(key, ()))}
+    return [("loss", losses)] + ([("accuracy", accuracies)] if accuracies else [])
+
+
+def decision_grid(function, predict, X, y, resolution):
+    """The grid `(xx, yy, classes)` of `predict`'s classes over `X`'s bounding box, with `X`, `y`, `n_classes`."""
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y).reshape(-1)
+    if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
+        raise ValueError(f"{function}: X must have shape (n, 2) with n >= 1 (2-D inputs), got {X.shape}")
+    if len(y) != len(X):
+        raise ValueError(f"{function}: X has {len(X)} samples but y has {len(y)}")
+    if not isinstance(resolution, (int, np.integer)) or resolution < 2:
+        raise ValueError(f"{function}: resolution must be an int >= 2 (grid points per axis), got {resolution!r}")
+    low, high = X.min(axis=0), X.max(axis=0)
+    margin = 0.1 * np.where(high > low, high - low, 1.0)  # also a visible square around a single point
+    xx, yy = np.meshgrid(*(np.linspace(a, b, resolution) for a, b in zip(low - margin, high + margin)))
+    scores = np.asarray(predict(np.column_stack([xx.ravel(), yy.ravel()])))
+    if scores.ndim != 2 or scores.shape[0] != xx.size or scores.shape[1] == 0:
+        raise ValueError(f"{function}: predict must return shape ({xx.size}, K) or ({xx.size}, 1), got {scores.shape}")
+    classes = scores.argmax(axis=1) if scores.shape[1] > 1 else (scores[:, 0] > 0.5).astype(int)
+    n_classes = max(scores.shape[1], 2, int(y.max()) + 1)
+    return xx, yy, classes.reshape(xx.shape), X, y, n_classes
+
+
+def new_figure(n_axes, title):
+    """A figure of `n_axes` side by side on an Agg canvas, and its axes."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ModuleNotFoundError as error:
+        raise ModuleNotFoundError("plotting needs matplotlib: pip install 'tinygraph[plot]'") from error
+    figure = Figure(figsize=(4.5 * n_axes, 4), layout="constrained")
+    FigureCanvasAgg(figure)
+    if title:
+        figure.suptitle(title)
+    return figure, figure.subplots(1, n_axes, squeeze=False)[0]
+
+
+def draw_curves(ax, ylabel, curves, xlabel):
+    """One line per curve against 1, 2, ..., training and validation told apart by the legend."""
+    for key, values in curves.items():
+        label = "validation" if key.startswith("val_") else "training"
+        marker = "o" if len(values) == 1 else None  # a line through one point would draw nothing
+        ax.plot(np.arange(1, len(values) + 1), values, label=label, marker=marker)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    ax.grid(alpha=0.3)
+
+
+def draw_boundary(ax, xx, yy, classes, X, y, n_classes):
+    """The predicted classes as filled regions, and the points coloured by their labels on top."""
+    from matplotlib.colors import ListedColormap
+
+    # class k gets the k-th colour of the default cycle, both in the plane and on the points
+    colours = dict(cmap=ListedColormap([f"C{k % 10}" for k in range(n_classes)]), vmin=-0.5, vmax=n_classes - 0.5)
+    ax.contourf(xx, yy, classes, levels=np.arange(n_classes + 1) - 0.5, alpha=0.3, **colours)
+    ax.scatter(X[:, 0], X[:, 1], c=y, s=12, edgecolors="k", linewidths=0.3, **colours)
+    ax.set_xlabel("x0")
+    ax.set_ylabel("x1")
+    ax.set_title("decision boundary")
