@@ -62,3 +62,54 @@ def test_the_tinygraph_command_is_declared():
 
     scripts = {ep.name: ep.value for ep in entry_points(group="console_scripts")}
     assert scripts.get("tinygraph") == "tinygraph.cli:main"
+
+
+def train_output(*args):
+    out = io.StringIO()
+    code = main(["train", *args], out=out)
+    return code, out.getvalue().splitlines()
+
+
+def test_train_digits_with_defaults_reaches_97_percent():
+    code, lines = train_output("digits")
+    assert code == 0
+    assert lines[0] == "digits: 1438 training and 359 test samples of 64 features"
+    assert lines[1].startswith("model: Sequential(Dense(64→128) >> ReLU >> Dense(128→10))")
+    epochs = [line for line in lines if line.startswith("epoch")]
+    assert len(epochs) == 50 and epochs[-1].split()[1] == "50/50"
+    accuracy = float(lines[-1].split()[2].rstrip("%"))
+    assert lines[-1].startswith("test accuracy:") and accuracy >= 97.0
+
+
+def test_train_saves_a_model_that_loads_and_plots_curves_and_boundary(tmp_path):
+    code, lines = train_output("spirals", "--epochs", "3", "--hidden", "8", "--dropout", "0.1",
+                               "--save", str(tmp_path / "m.npz"), "--plot", str(tmp_path / "run.png"))
+    assert code == 0
+    model = tg.load(tmp_path / "m.npz")
+    assert repr(model) == "Sequential(Dense(2→8) >> ReLU >> Dropout(p=0.1) >> Dense(8→2))"
+    assert (tmp_path / "run.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert lines[-2:] == [f"saved the model to {tmp_path / 'm.npz'}", f"wrote {tmp_path / 'run.png'}"]
+
+
+def test_train_is_reproducible_for_a_seed():
+    assert train_output("xor", "--epochs", "3", "--seed", "4") == train_output("xor", "--epochs", "3", "--seed", "4")
+
+
+@pytest.mark.parametrize("package, args, message", [
+    ("matplotlib", ["xor", "--plot", "x.png"], "--plot needs matplotlib: pip install 'tinygraph[plot]'"),
+    ("sklearn", ["digits"], "needs scikit-learn: pip install 'tinygraph[examples]'"),
+])
+def test_a_missing_optional_package_is_named_with_what_to_install(monkeypatch, capsys, package, args, message):
+    for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, package, None)  # "import package" now fails as if not installed
+    code, _ = train_output(*args)
+    assert code == 1 and message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bad", [["--hidden", "0"], ["--hidden", "a,b"], ["--lr", "0"], ["--lr", "inf"],
+                                 ["--momentum", "-1"], ["--dropout", "1"], ["--batch-size", "0"]])
+def test_train_refuses_bad_options(bad, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["train", "xor", *bad])
+    assert info.value.code == 2 and "usage: tinygraph train" in capsys.readouterr().err

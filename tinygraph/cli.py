@@ -3,15 +3,45 @@
 import argparse
 import sys
 
+import numpy as np
+
+from . import datasets
 from .article import train_article
+from .containers import Sequential
 from .datasets import article
+from .io import save
+from .layers import Dense, Dropout, ReLU, Sigmoid, Tanh
+from .losses import SoftmaxCrossEntropy
+from .optim import SGD
+from .training import evaluate, fit
+
+# dataset -> (loader(rng), default hidden widths, default epochs)
+DATASETS = {
+    "digits": (lambda rng: datasets.digits(), "128", 50),
+    "spirals": (lambda rng: datasets.spirals(seed=rng), "64,64", 100),
+    "moons": (lambda rng: datasets.moons(seed=rng), "16,16", 50),
+    "xor": (lambda rng: datasets.xor(n_samples=400, noise=0.1, seed=rng), "8", 50),
+}
+ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
 
 
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return value
+def checked(convert, ok, rule):
+    """An argparse type: `convert(text)`, refused unless `ok(value)`, explained as `rule`."""
+
+    def parse(text):
+        value = convert(text)
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"must be {rule}, got {text}")
+        return value
+
+    parse.__name__ = convert.__name__  # argparse names it in "invalid int value: 'x'"
+    return parse
+
+
+positive_int = checked(int, lambda value: value >= 1, "a positive integer")
+positive_float = checked(float, lambda value: 0 < value < float("inf"), "a finite number > 0")
+non_negative_float = checked(float, lambda value: 0 <= value < float("inf"), "a finite number >= 0")
+probability = checked(float, lambda value: 0 <= value < 1, "in [0, 1)")
 
 
 def build_parser():
@@ -23,7 +53,90 @@ def build_parser():
     demo.add_argument("--iterations", type=positive_int, default=50, help="full-batch SGD steps (default 50)")
     demo.add_argument("--seed", type=int, default=1, help="seed for the initial weights (default 1)")
     demo.set_defaults(run=run_demo)
+
+    train = commands.add_parser(
+        "train", help="train an MLP classifier on a dataset; print per-epoch progress and the test accuracy"
+    )
+    train.add_argument("dataset", choices=sorted(DATASETS))
+    train.add_argument("--epochs", type=positive_int, help="passes over the training set (digits 50, spirals 100, ...)")
+    train.add_argument("--hidden", type=widths, help="hidden layer widths, comma-separated (digits 128, spirals 64,64)")
+    train.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu", help="default relu")
+    train.add_argument("--dropout", type=probability, default=0.0, help="Dropout after each hidden layer (default 0)")
+    train.add_argument("--lr", type=positive_float, default=0.1, help="learning rate (default 0.1)")
+    train.add_argument("--momentum", type=non_negative_float, default=0.9, help="SGD momentum (default 0.9)")
+    train.add_argument("--batch-size", type=positive_int, default=32, help="default 32")
+    train.add_argument("--seed", type=int, default=0, help="seed for data, split, weights and shuffling (default 0)")
+    train.add_argument("--save", metavar="PATH", help="save the trained model to PATH (.npz)")
+    train.add_argument("--plot", metavar="PNG", help="write loss/accuracy curves (and, for 2-D data, the decision boundary)")
+    train.set_defaults(run=run_train)
     return parser
+
+
+def widths(text):
+    try:
+        values = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 64,64, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"widths must be positive, got {text!r}")
+    return values
+
+
+def mlp(sizes, activation, rng, dropout=0.0):
+    """`Dense >> activation [>> Dropout] >> ... >> Dense` through `sizes`; the last layer gives logits.
+
+    He-uniform weights: Glorot's are too small for a 2-D input feeding 64 tanh units.
+    """
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+        layers.append(Dense(n_in, n_out, init="he_uniform", rng=rng))
+        if i < len(sizes) - 2:
+            layers.append(activation())
+            if dropout:
+                layers.append(Dropout(dropout, rng=rng))
+    return Sequential(*layers)
+
+
+def run_train(args, out):
+    if args.plot:  # fail before training, not after
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise MissingExtra("--plot needs matplotlib: pip install 'tinygraph[plot]'") from None
+    load, default_hidden, default_epochs = DATASETS[args.dataset]
+    rng = np.random.default_rng(args.seed)
+    try:
+        X, y = load(rng)
+    except ModuleNotFoundError as error:
+        raise MissingExtra(str(error)) from error
+    (X_train, y_train), (X_test, y_test) = datasets.train_test_split(X, y, test_fraction=0.2, seed=rng)
+    hidden = args.hidden or widths(default_hidden)
+    epochs = args.epochs or default_epochs
+    net = mlp([X.shape[1], *hidden, int(y.max()) + 1], ACTIVATIONS[args.activation], rng, args.dropout)
+    loss = SoftmaxCrossEntropy()
+    optimizer = SGD(net.parameters(), lr=args.lr, momentum=args.momentum)
+    print(f"{args.dataset}: {len(X_train)} training and {len(X_test)} test samples of {X.shape[1]} features", file=out)
+    print(f"model: {net!r}, SoftmaxCrossEntropy, {optimizer!r}", file=out)
+    history = fit(
+        net, loss, optimizer, X_train, y_train, epochs=epochs, batch_size=args.batch_size, seed=rng,
+        validation_data=(X_test, y_test), progress=out,
+    )
+    accuracy = evaluate(net, loss, X_test, y_test)["accuracy"]
+    print(f"test accuracy: {accuracy:.2%} ({round(accuracy * len(X_test))} of {len(X_test)})", file=out)
+    if args.save:
+        save(net, args.save)
+        print(f"saved the model to {args.save}", file=out)
+    if args.plot:
+        from .plot import plot_run
+
+        boundary = dict(predict=net.predict, X=X, y=y) if X.shape[1] == 2 else {}
+        plot_run(history.history, args.plot, title=f"tinygraph train {args.dataset}", **boundary)
+        print(f"wrote {args.plot}", file=out)
+    return 0
+
+
+class MissingExtra(Exception):
+    """An optional dependency is not installed; the message says what to install."""
 
 
 def run_demo(args, out):
@@ -44,5 +157,10 @@ def run_demo(args, out):
 
 def main(argv=None, out=None):
     """Run the command line with `argv` (default `sys.argv[1:]`); return the exit code."""
-    args = build_parser().parse_args(argv)
-    return args.run(args, out or sys.stdout)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args, out or sys.stdout)
+    except MissingExtra as error:
+        print(f"tinygraph: error: {error}", file=sys.stderr)
+        return 1
