@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given
 
 import tinygraph as tg
-from strategies import seeds
+from tinygraph.testing import seeds
 
 
 def blog_loop(synapses_0, synapses_1, X, y, iterations):

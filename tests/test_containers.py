@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 
 import tinygraph as tg
-from strategies import graphs, networks
+from tinygraph.testing import graphs, networks
 
 
 @given(networks())

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 
 import tinygraph as tg
-from strategies import networks
+from tinygraph.testing import networks
 
 
 class Scale(tg.Layer):

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tinygraph as tg
-from strategies import seeds
+from tinygraph.testing import seeds
 from tinygraph import datasets
 
 # every generator of 2-D two-class data, as (name, generate(n_samples, noise, seed))

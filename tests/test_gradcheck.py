@@ -4,7 +4,8 @@ from hypothesis import given
 
 import tinygraph as tg
 import twins
-from strategies import activation_and_input, matrices
+from strategies import activation_and_input
+from tinygraph.testing import matrices
 
 
 def row(report, name):

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import tinygraph as tg
-from strategies import graphs, networks
+from tinygraph.testing import graphs, networks
 from tinygraph.io import HEADER
 
 

@@ -4,7 +4,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tinygraph as tg
-from strategies import activation_and_input, dense_and_input, matrices, seeds, widths
+from strategies import activation_and_input, dense_and_input
+from tinygraph.testing import matrices, seeds, widths
 
 
 @given(dense_and_input())

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
 import tinygraph as tg
-from strategies import batch_sizes, matrices, widths
+from tinygraph.testing import batch_sizes, matrices, widths
 
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "torch_reference.json").read_text())
 LOSSES = [tg.MSE, tg.SumSquaredError, tg.BinaryCrossEntropy, tg.SoftmaxCrossEntropy]

@@ -85,3 +85,30 @@ class NoMeanSoftmaxCrossEntropy(tg.SoftmaxCrossEntropy):
 
 
 BROKEN_LAYERS = [WrongFactorSigmoid, IgnoresUpstreamTanh, WrongSignReLU, NoisyBackwardTanh]
+
+
+class MutatesInputTanh(tg.Tanh):
+    """Computes tanh in place, overwriting the caller's x."""
+
+    def forward(self, x):
+        y = np.tanh(x, out=x)
+        self.save_for_backward(y)
+        return y
+
+
+class MutatesUpstreamSigmoid(tg.Sigmoid):
+    """Scales dy in place: a container that hands one dy to two branches would feed the second a wrong one."""
+
+    def backward(self, dy):
+        y = self.pop_saved()
+        dy *= y * (1.0 - y)
+        return dy
+
+
+class SneakyDecayDense(tg.Dense):
+    """Folds a tiny L2 penalty into backward: within gradcheck's tolerance, but dy = 0 still moves W."""
+
+    def backward(self, dy):
+        dx = super().backward(dy)
+        self.weight.grad += 1e-8 * self.weight.value
+        return dx

@@ -290,6 +290,24 @@ class Layer(ABC):
         return ""
 
 
+def input_width(layer):
+    """The number of input features `layer` expects, or None if it takes any width.
+
+    A layer with `in_features` (like `Dense`) says so itself; any other layer expects what its first
+    sub-layer that knows expects, in definition order (a container's first child, a branch of
+    `Parallel`, the inside of `Residual`).
+    """
+    width = getattr(layer, "in_features", None)
+    if isinstance(width, (int, np.integer)):
+        return int(width)
+    for _, member in layer.named_members():
+        if isinstance(member, Layer):
+            width = input_width(member)
+            if width is not None:
+                return width
+    return None
+
+
 def as_input(layer, x):
     """Return `x` as a 2-D array of `layer.dtype`, or raise a clear error naming the layer.
 

@@ -81,7 +81,7 @@ class _LayerCheck:
     def forward(self):
         for generator, state in zip(self.generators, self.states):
             generator.bit_generator.state = state
-        return self.model(self.x)
+        return self.model(self.x.copy())  # a copy: a forward that writes into its input spoils nothing here
 
     def scalar(self):
         return float(np.sum(self.dy * self.forward()))
@@ -247,6 +247,20 @@ class GradcheckReport:
 
     def __bool__(self):
         return self.ok
+
+    def failures(self):
+        """One sentence per failed check: the tensor, the worst index, analytic vs numeric, errors, tolerances."""
+        sentences = []
+        for row in self.rows:
+            if row.problem:
+                sentences.append(f"{row.name}: {row.problem}")
+            elif not row.ok:
+                sentences.append(
+                    f"{row.name} gradient is wrong: at index {row.worst_index} analytic {row.analytic:.6g} vs numeric "
+                    f"{row.numeric:.6g} (max abs err {row.max_abs:.2e}, max rel err {row.max_rel:.2e}; "
+                    f"atol={self.atol:g}, rtol={self.rtol:g}, eps={self.eps:g})"
+                )
+        return sentences + [f"not true that {description}" for description, passed in self.checks if not passed]
 
     def __str__(self):
         lines = [

@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tinygraph as tg
+import twins
+from tinygraph.testing import arrays_for, check_layer, graphs, layers, networks
+
+
+@given(layers().flatmap(lambda layer: st.tuples(st.just(layer), arrays_for(layer))))
+def test_every_built_in_layer_passes_check_layer(layer_and_x):
+    layer, x = layer_and_x
+    assert check_layer(layer, x).ok
+
+
+@given(graphs() | networks())
+def test_check_layer_passes_random_networks_and_graphs(net_and_x):
+    net, x = net_and_x
+    check_layer(net, x)
+
+
+@pytest.mark.parametrize(
+    "twin, expected",
+    [
+        (twins.WrongFactorSigmoid, r"check_layer\(WrongFactorSigmoid\): input gradient is wrong: at index \(\d+, \d+\) "
+                                   r"analytic \S+ vs numeric \S+ \(max abs err \S+, max rel err \S+; atol=1e-05, rtol=0.0001"),
+        (twins.IgnoresUpstreamTanh, r"check_layer\(IgnoresUpstreamTanh\): .*input gradient is wrong"),
+        (twins.WrongSignReLU, r"check_layer\(WrongSignReLU\): .*input gradient is wrong"),
+        (lambda: twins.ForgetsBiasDense(3, 2, rng=0), r"check_layer\(ForgetsBiasDense\): bias gradient is wrong: at index \(\d,\)"),
+        (twins.MutatesInputTanh, r"check_layer\(MutatesInputTanh\): .*forward modified its input x: \S+ became \S+ at index"),
+        (twins.MutatesUpstreamSigmoid, r"backward modified its upstream gradient dy"),
+        (twins.NoisyBackwardTanh, r"not true that a second forward\+backward gives the same input gradient"),
+        (lambda: twins.OverwritesGradDense(3, 2, rng=0), r"not true that a second backward adds into .grad"),
+        (lambda: twins.SneakyDecayDense(3, 2, rng=0), r"with dy = 0 the weight gradient is not zero"),
+    ],
+)
+def test_check_layer_names_what_is_wrong_in_each_twin(twin, expected):
+    with pytest.raises(AssertionError, match=expected):
+        check_layer(twin())
+
+
+@given(arrays_for(tg.Dense(5, 2)))
+def test_arrays_for_match_the_layer_and_stay_off_kinks_and_saturation(x):
+    assert x.dtype == np.float64 and x.ndim == 2 and x.shape[1] == 5 and 1 <= len(x) <= 8
+    assert (np.abs(x) >= 0.1).all() and (np.abs(x) <= 2).all()
+
+
+def test_check_layer_makes_an_input_when_none_is_given_and_leaves_the_layer_alone():
+    layer = tg.Dense(4, 2, rng=0)
+    before = layer.state_dict()
+    report = check_layer(layer)
+    assert report.rows[0].shape == (4, 4)
+    assert all(np.array_equal(before[k], v) for k, v in layer.state_dict().items())
+    assert not layer.weight.grad.any()
+
+
+def test_check_layer_of_float32_warns_and_checks_in_float64():
+    with pytest.warns(UserWarning, match="float64 copy"):
+        assert check_layer(tg.Tanh().astype(np.float32), np.ones((2, 2), dtype=np.float32)).ok
+
+
+def test_check_layer_refuses_what_is_not_a_layer():
+    with pytest.raises(TypeError, match="expected a tinygraph Layer"):
+        check_layer(tg.MSE())
