@@ -113,3 +113,44 @@ def test_train_refuses_bad_options(bad, capsys):
     with pytest.raises(SystemExit) as info:
         main(["train", "xor", *bad])
     assert info.value.code == 2 and "usage: tinygraph train" in capsys.readouterr().err
+
+
+def test_gradcheck_command_checks_every_built_in_layer_and_loss():
+    out = io.StringIO()
+    assert main(["gradcheck"], out=out) == 0
+    lines = out.getvalue().splitlines()
+    rows = {line.split("  ")[0] for line in lines[1:] if line.endswith("ok")}
+    checked = " ".join(rows)
+    for name in ["Dense", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "Dropout", "Identity", "Sequential",
+                 "Residual", "Parallel", "MSE", "SumSquaredError", "BinaryCrossEntropy", "SoftmaxCrossEntropy",
+                 "article's 3-4-1 network", "used twice"]:
+        assert name in checked, name
+    assert lines[-1].startswith("20 of 20 passed")
+
+
+def test_gradcheck_command_exits_1_and_prints_the_table_when_a_check_fails(monkeypatch):
+    import twins
+    from tinygraph import cli
+
+    cases = cli.builtin_cases()[:2] + [("a broken sigmoid", twins.WrongFactorSigmoid(), np.ones((2, 2)), None)]
+    monkeypatch.setattr(cli, "builtin_cases", lambda: cases)
+    out = io.StringIO()
+    assert main(["gradcheck"], out=out) == 1
+    text = out.getvalue()
+    assert "a broken sigmoid" in text and "FAILED" in text and "gradcheck WrongFactorSigmoid: FAILED" in text
+    assert text.splitlines()[-1].startswith("2 of 3 passed")
+
+
+def test_demo_trace_shows_every_blog_variable_equal_to_a_layer_value():
+    lines = demo_output("--trace", "--iterations", "1")
+    text = "\n".join(lines)
+    for name in ["l1", "l2", "l2_delta", "l1_delta", "synapses_1 update", "synapses_0 update"]:
+        assert f"\n{name} (the blog's formula) = " in text
+    assert text.count(": equal") == 6 and "DIFFERENT" not in text
+    assert "  3 Sigmoid" in text and "|grad| of own parameters" in text
+
+
+def test_demo_plot_writes_the_loss_curve(tmp_path):
+    lines = demo_output("--iterations", "5", "--plot", str(tmp_path / "loss.png"))
+    assert lines[-1] == f"wrote {tmp_path / 'loss.png'}"
+    assert (tmp_path / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -15,6 +15,7 @@ from .io import load, save
 from .layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .losses import MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, SumSquaredError
 from .optim import SGD, Adam, Optimizer
+from .trace import TraceRecord, trace
 from .training import Callback, EarlyStopping, EpochHook, History, evaluate, fit
 
 __version__ = "0.1.0"
@@ -23,5 +24,5 @@ __all__ = [
     "Adam", "BinaryCrossEntropy", "Callback", "Dense", "Dropout", "EarlyStopping", "EpochHook", "GradcheckReport",
     "History", "Identity", "Layer", "LeakyReLU", "Loss", "MSE", "Optimizer", "Parallel", "Parameter", "ReLU",
     "Residual", "SGD", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy", "SumSquaredError", "Tanh", "article_network", "datasets", "evaluate", "fit",
-    "gradcheck", "init", "load", "plot", "save", "train_article",
+    "TraceRecord", "gradcheck", "init", "load", "plot", "save", "trace", "train_article",
 ]

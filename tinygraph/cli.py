@@ -6,13 +6,14 @@ import sys
 import numpy as np
 
 from . import datasets
-from .article import train_article
+from .article import explain_first_iteration, train_article
 from .containers import Sequential
 from .datasets import article
 from .io import save
 from .layers import Dense, Dropout, ReLU, Sigmoid, Tanh
 from .losses import SoftmaxCrossEntropy
 from .optim import SGD
+from .selfcheck import builtin_cases, run_checks
 from .training import evaluate, fit
 
 # dataset -> (loader(rng), default hidden widths, default epochs)
@@ -52,7 +53,14 @@ def build_parser():
     )
     demo.add_argument("--iterations", type=positive_int, default=50, help="full-batch SGD steps (default 50)")
     demo.add_argument("--seed", type=int, default=1, help="seed for the initial weights (default 1)")
+    demo.add_argument("--trace", action="store_true", help="first show one iteration layer by layer, beside the blog's variables")
+    demo.add_argument("--plot", metavar="PNG", help="write the loss per iteration as a PNG (needs matplotlib)")
     demo.set_defaults(run=run_demo)
+
+    check = commands.add_parser(
+        "gradcheck", help="check every built-in layer and loss (and the article's network) against finite differences"
+    )
+    check.set_defaults(run=run_gradcheck)
 
     train = commands.add_parser(
         "train", help="train an MLP classifier on a dataset; print per-epoch progress and the test accuracy"
@@ -99,10 +107,7 @@ def mlp(sizes, activation, rng, dropout=0.0):
 
 def run_train(args, out):
     if args.plot:  # fail before training, not after
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            raise MissingExtra("--plot needs matplotlib: pip install 'tinygraph[plot]'") from None
+        need_matplotlib()
     load, default_hidden, default_epochs = DATASETS[args.dataset]
     rng = np.random.default_rng(args.seed)
     try:
@@ -135,15 +140,26 @@ def run_train(args, out):
     return 0
 
 
+def need_matplotlib():
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise MissingExtra("--plot needs matplotlib: pip install 'tinygraph[plot]'") from None
+
+
 class MissingExtra(Exception):
     """An optional dependency is not installed; the message says what to install."""
 
 
 def run_demo(args, out):
+    if args.plot:
+        need_matplotlib()
     net, losses = train_article(args.iterations, args.seed)
     X, y = article()
     print(f"The article's network: {net!r}", file=out)
     print(f"SumSquaredError, SGD lr=1.0, full batch of {len(X)}, weights U(-1, 1) from seed {args.seed}", file=out)
+    if args.trace:
+        print_first_iteration(args.seed, out)
     print(file=out)
     print("iteration  loss", file=out)
     for i, value in enumerate(losses, start=1):
@@ -152,7 +168,38 @@ def run_demo(args, out):
     print("x        target  prediction", file=out)
     for x_row, target, prediction in zip(X, y[:, 0], net(X)[:, 0]):
         print(f"{x_row.astype(int)!s:8} {target:6.0f}  {prediction:10.4f}", file=out)
+    if args.plot:
+        from .plot import plot_history
+
+        plot_history({"loss": losses}, args.plot, title="tinygraph demo: the article's network", xlabel="iteration")
+        print(f"wrote {args.plot}", file=out)
     return 0
+
+
+def print_first_iteration(seed, out):
+    """Iteration 1 layer by layer, then each of the blog's variables beside where tinygraph has it."""
+    record, pairs = explain_first_iteration(seed)
+    print("\nIteration 1, layer by layer (forward down the table, backward of dL/dl2 = l2 - y back up):", file=out)
+    print(record, file=out)
+    for name, where, blog, ours in pairs:
+        same = "equal" if np.allclose(blog, ours, rtol=1e-12, atol=1e-15) else "DIFFERENT"
+        print(f"\n{name} (the blog's formula) = {where}: {same}", file=out)
+        print(np.array2string(ours, precision=4, suppress_small=True), file=out)
+
+
+def run_gradcheck(args, out):
+    results = run_checks(builtin_cases())
+    label_width = max(len(label) for label, _ in results)
+    print(f"{'checked':{label_width}}  {'max abs err':>11}  {'max rel err':>11}  result", file=out)
+    for label, report in results:
+        max_abs = max((row.max_abs for row in report.rows), default=0.0)
+        max_rel = max((row.max_rel for row in report.rows), default=0.0)
+        print(f"{label:{label_width}}  {max_abs:11.2e}  {max_rel:11.2e}  {'ok' if report.ok else 'FAILED'}", file=out)
+    failed = [(label, report) for label, report in results if not report.ok]
+    for label, report in failed:
+        print(f"\n{report}", file=out)
+    print(f"\n{len(results) - len(failed)} of {len(results)} passed (float64 central differences, eps=1e-6, atol=1e-5, rtol=1e-4)", file=out)
+    return 1 if failed else 0
 
 
 def main(argv=None, out=None):

@@ -57,7 +57,7 @@ class Sequential(Layer):
         return iter(self.layers)
 
     def __repr__(self):
-        return f"Sequential({' >> '.join(map(repr, self.layers))})"
+        return nested_repr("Sequential", [repr(layer) for layer in self.layers], ">>")
 
 
 class Residual(Layer):
@@ -91,7 +91,7 @@ class Residual(Layer):
         return dy + self.layer.backward(dy)
 
     def __repr__(self):
-        return f"Residual({self.layer!r})"
+        return nested_repr("Residual", [repr(self.layer)], "")
 
 
 class Parallel(Layer):
@@ -160,5 +160,29 @@ class Parallel(Layer):
     def __iter__(self):
         return iter(self.branches)
 
+    def extra_repr(self):
+        return f"merge={self.merge!r}"
+
     def __repr__(self):
-        return f"Parallel({' | '.join(map(repr, self.branches))}, merge={self.merge!r})"
+        return nested_repr("Parallel", [repr(branch) for branch in self.branches], "|", self.extra_repr())
+
+
+def nested_repr(name, parts, joiner, suffix="", width=100):
+    """`Name(a >> b >> c, suffix)` on one line when it fits in `width`, else one part per line, indented:
+
+        Sequential(
+          Dense(64→128)
+          >> ReLU
+          >> Dense(128→10)
+        )
+    """
+    args = f" {joiner} ".join(parts) + (f", {suffix}" if suffix else "")
+    if len(name) + len(args) + 2 <= width and "\n" not in args:
+        return f"{name}({args})"
+    lines = [f"{name}("]
+    for i, part in enumerate(parts):
+        lead = "  " if i == 0 or not joiner else f"  {joiner} "
+        lines.append(lead + part.replace("\n", "\n" + " " * len(lead)))
+    if suffix:
+        lines.append(f"  {suffix}")
+    return "\n".join(lines + [")"])

@@ -151,42 +151,38 @@ class Layer(ABC):
                     if isinstance(item, (Parameter, Layer)):
                         yield f"{name}.{i}", item
 
-    def named_parameters(self):
-        """Return `[(name, parameter), ...]`, names like `"0.weight"`, each parameter once."""
-        found, seen = [], set()
+    def walk(self):
+        """Yield `(path, member)` for every `Parameter` and `Layer` below this layer, each once.
+
+        Depth first in definition order; paths join member names with dots (`"1.0.weight"`).
+        """
+        seen = {id(self)}
 
         def visit(layer, prefix):
             for name, member in layer.named_members():
-                if id(member) in seen:
-                    continue
-                seen.add(id(member))
-                if isinstance(member, Parameter):
-                    found.append((prefix + name, member))
-                else:
-                    visit(member, prefix + name + ".")
+                if id(member) not in seen:
+                    seen.add(id(member))
+                    yield prefix + name, member
+                    if isinstance(member, Layer):
+                        yield from visit(member, prefix + name + ".")
 
-        visit(self, "")
-        return found
+        return visit(self, "")
+
+    def named_parameters(self):
+        """Return `[(name, parameter), ...]`, names like `"0.weight"`, each parameter once."""
+        return [(name, member) for name, member in self.walk() if isinstance(member, Parameter)]
 
     def parameters(self):
         """Return every `Parameter` of this layer and its sub-layers, in definition order, each once."""
         return [p for _, p in self.named_parameters()]
 
+    def named_layers(self):
+        """Return `[(path, layer), ...]`: this layer (path `""`) and every sub-layer, each once."""
+        return [("", self)] + [(name, member) for name, member in self.walk() if isinstance(member, Layer)]
+
     def all_layers(self):
         """Return this layer and every sub-layer below it, each once, parents before children."""
-        found, seen = [], set()
-
-        def visit(layer):
-            if id(layer) in seen:
-                return
-            seen.add(id(layer))
-            found.append(layer)
-            for _, member in layer.named_members():
-                if isinstance(member, Layer):
-                    visit(member)
-
-        visit(self)
-        return found
+        return [layer for _, layer in self.named_layers()]
 
     # -- modes, gradients, dtype, state -----------------------------------------------------------
 
@@ -280,6 +276,16 @@ class Layer(ABC):
         for p, value in updates:
             p.value[...] = value
         return self
+
+    def summary(self, n_in=None):
+        """A table of the layers, their output widths and parameter counts, with totals; no data needed.
+
+        The result is a `str` that shows as the table at the prompt; `print(model.summary())` works too.
+        `n_in` gives the input width when the model cannot tell it (no `Dense` at its start).
+        """
+        from .summary import summary  # the printing lives with the printer, not in the layer
+
+        return summary(self, n_in)
 
     def __repr__(self):
         args = self.extra_repr()

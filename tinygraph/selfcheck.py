@@ -1,0 +1,51 @@
+"""The checks `tinygraph gradcheck` runs: every built-in layer, container and loss, and the article's network."""
+
+import numpy as np
+
+from .article import article_network
+from .containers import Parallel, Residual, Sequential
+from .datasets import article
+from .gradcheck import gradcheck
+from .layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy, SumSquaredError
+
+
+def builtin_cases(seed=0):
+    """`[(label, model, x, target), ...]`: each built-in layer and loss with a small input it is checked at.
+
+    Inputs have magnitudes 0.1 to 2 (off ReLU's kink, where sigmoid and tanh do not saturate); `target`
+    is None for layers.
+    """
+    rng = np.random.default_rng(seed)
+
+    def x(n_in=4, n_batch=5):
+        return rng.choice([-1.0, 1.0], (n_batch, n_in)) * rng.uniform(0.1, 2.0, (n_batch, n_in))
+
+    shared = Dense(4, 4, rng=rng)
+    layers = [
+        Dense(4, 3, rng=rng), Dense(4, 3, bias=False, rng=rng), Sigmoid(), Tanh(), ReLU(), LeakyReLU(0.1), Softmax(),
+        Dropout(0.3, rng=rng), Identity(),
+        Sequential(Dense(4, 6, rng=rng), Tanh(), Dense(6, 2, rng=rng)),
+        Residual(Sequential(Dense(4, 4, rng=rng), ReLU(), Dense(4, 4, rng=rng))),
+        Parallel(Dense(4, 2, rng=rng), Identity(), Sequential(Dense(4, 3, rng=rng), Sigmoid()), merge="concat"),
+        Parallel(Dense(4, 2, rng=rng), Sequential(Tanh(), Dense(4, 2, rng=rng)), merge="add"),
+    ]
+    cases = [(repr(layer), layer, x(), None) for layer in layers]
+    cases.append(("Sequential(shared >> Tanh >> shared), one Dense(4→4) used twice", Sequential(shared, Tanh(), shared), x(), None))
+    probabilities = rng.uniform(0.1, 0.9, (5, 3))
+    logits = x(3)
+    cases += [
+        ("MSE", MSE(), x(3), x(3)),
+        ("SumSquaredError", SumSquaredError(), x(3), x(3)),
+        ("BinaryCrossEntropy", BinaryCrossEntropy(), probabilities, rng.uniform(0, 1, (5, 3))),
+        ("SoftmaxCrossEntropy, labels", SoftmaxCrossEntropy(), logits, rng.integers(0, 3, 5)),
+        ("SoftmaxCrossEntropy, probabilities", SoftmaxCrossEntropy(), logits, rng.dirichlet(np.ones(3), 5)),
+    ]
+    X, _ = article()
+    cases.append(("the article's 3-4-1 network, end to end", article_network(1), X, None))
+    return cases
+
+
+def run_checks(cases):
+    """`[(label, report), ...]` for `builtin_cases()`-like cases."""
+    return [(label, gradcheck(model, x, target=target)) for label, model, x, target in cases]
