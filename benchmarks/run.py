@@ -1,40 +1,79 @@
-"""Speed benchmarks, measured side by side in one run: `python benchmarks/run.py [--quick]`.
+"""Speed benchmarks, side by side in one run: `python benchmarks/run.py [--quick] [--threads N]`.
 
-Each workload is timed with `time.perf_counter` after a warm-up, as the best of several repeats, and
-reported as a ratio to the hand-written NumPy code it replaces, so machines can be compared.
+Every workload is timed with `time.perf_counter`, after a warm-up, as the best of several repeats,
+with the same number of BLAS threads for every side (NumPy's through threadpoolctl, PyTorch's through
+`torch.set_num_threads`). Results are ratios to a baseline measured in the same run, so they compare
+across machines:
+
+- article: one full-batch step of the blog's 3-4-1 network (float64, error included), tinygraph vs
+  the hand-written NumPy loop (and PyTorch when installed);
+- mlp: one SGD step of a 784-512-512-10 ReLU net with softmax cross-entropy, batch 256, float32, as
+  a multiple of the time of the 8 matrix products the step needs, run alone at their real shapes;
+- digits: 50 epochs of a 64-128-10 ReLU net (SGD momentum 0.9, lr 0.1, batch 32) on scikit-learn's
+  digits: tinygraph's `fit` vs scikit-learn's MLPClassifier (and PyTorch), with test accuracies;
+- memory: traced memory over many training steps, and what one steady-state step allocates.
+
+PyTorch is used when installed (`pip install torch==2.13.0`, the CPU build), scikit-learn with the
+`bench` extra; missing ones are skipped with a note.
 """
 
 import argparse
+import gc
 import os
 import platform
 import sys
 import time
+import tracemalloc
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
 import tinygraph as tg  # noqa: E402
+from tinygraph.cli import mlp  # noqa: E402
+
+try:
+    import torch
+except ImportError:
+    torch = None
+try:
+    import sklearn.neural_network
+except ImportError:
+    sklearn = None
+try:
+    from threadpoolctl import threadpool_info, threadpool_limits
+except ImportError:
+    threadpool_info = threadpool_limits = None
 
 
-def best_time(step, number, repeat):
-    """Seconds per call of `step()`: the best of `repeat` runs of `number` calls, after a warm-up."""
-    for _ in range(max(1, number // 10)):
-        step()
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
+def best_times(steps, number, repeat):
+    """Seconds per call of each of `steps`, the best of `repeat` rounds of `number` calls.
+
+    The steps take turns within each round, so that a busy moment of the machine hits them alike.
+    """
+    for step in steps:
+        for _ in range(max(2, number // 5)):
             step()
-        best = min(best, (time.perf_counter() - start) / number)
+    best = [float("inf")] * len(steps)
+    for _ in range(repeat):
+        for i, step in enumerate(steps):
+            gc.collect()
+            start = time.perf_counter()
+            for _ in range(number):
+                step()
+            best[i] = min(best[i], (time.perf_counter() - start) / number)
     return best
 
 
-def article_step_by_hand():
-    """One full-batch step of the blog's own loop, error included, float64."""
+# -- article: the blog's 3-4-1 network ----------------------------------------------------------------
+
+
+def article_by_hand():
+    """One step of the blog's own loop, with the error computed, float64."""
     X, y = tg.datasets.article()
-    rng = np.random.default_rng(1)
-    synapses_0, synapses_1 = rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, (4, 1))
+    net = tg.article_network(1)
+    synapses_0, synapses_1 = net[0].weight.value.copy(), net[2].weight.value.copy()
 
     def step():
         nonlocal synapses_0, synapses_1
@@ -50,8 +89,8 @@ def article_step_by_hand():
     return step
 
 
-def article_step_tinygraph():
-    """The same step as tinygraph's configuration: zero_grad, loss, backward, SGD step."""
+def article_tinygraph():
+    """The same step in tinygraph, as a training loop writes it (the input's gradient is not asked for)."""
     X, y = tg.datasets.article()
     net = tg.article_network(1)
     loss, opt = tg.SumSquaredError(), tg.SGD(net.parameters(), lr=1.0)
@@ -59,41 +98,269 @@ def article_step_tinygraph():
     def step():
         opt.zero_grad()
         error = loss(net(X), y)
-        net.backward(loss.backward())
+        net.backward(loss.backward(), need_dx=False)
         opt.step()
         return error
 
     return step
 
 
-def machine():
-    blas = "threadpoolctl not installed"
-    try:
-        from threadpoolctl import threadpool_info
+def article_torch():
+    X, y = (torch.from_numpy(a) for a in tg.datasets.article())
+    net = tg.article_network(1)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(3, 4, bias=False), torch.nn.Sigmoid(), torch.nn.Linear(4, 1, bias=False), torch.nn.Sigmoid()
+    ).double()
+    with torch.no_grad():
+        model[0].weight.copy_(torch.from_numpy(net[0].weight.value.T))
+        model[2].weight.copy_(torch.from_numpy(net[2].weight.value.T))
+    opt = torch.optim.SGD(model.parameters(), lr=1.0)
 
-        blas = ", ".join(f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads)" for i in threadpool_info())
-    except ImportError:
-        pass
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, NumPy {np.__version__}, BLAS: {blas}"
+    def step():
+        opt.zero_grad(set_to_none=True)
+        error = 0.5 * ((model(X) - y) ** 2).sum()
+        error.backward()
+        opt.step()
+        return error.item()
+
+    return step
+
+
+# -- mlp: 784-512-512-10, float32, batch 256 ------------------------------------------------------------
+
+SIZES, N_BATCH, LR = (784, 512, 512, 10), 256, 0.01
+
+
+def mlp_data():
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((N_BATCH, SIZES[0])).astype(np.float32), rng.integers(0, SIZES[-1], N_BATCH)
+
+
+def mlp_net():
+    return mlp(list(SIZES), tg.ReLU, np.random.default_rng(0)).astype(np.float32)
+
+
+def mlp_gemms():
+    """The 8 matrix products of one step at their real shapes, into preallocated outputs: the floor."""
+    x, _ = mlp_data()
+    W = [layer.weight.value for layer in mlp_net() if isinstance(layer, tg.Dense)]
+    h = [x] + [np.zeros((N_BATCH, w.shape[1]), np.float32) for w in W]
+    dh = [np.zeros_like(a) for a in h]
+    dW = [np.zeros_like(w) for w in W]
+
+    def step():
+        for i, w in enumerate(W):  # 3 forward
+            np.matmul(h[i], w, out=h[i + 1])
+        for i in reversed(range(len(W))):  # 3 weight gradients, and the input gradients of layers 2 and 3
+            np.matmul(h[i].T, dh[i + 1], out=dW[i])
+            if i > 0:
+                np.matmul(dh[i + 1], W[i].T, out=dh[i])
+
+    return step
+
+
+def mlp_by_hand():
+    """The step written out in NumPy: ReLU, softmax cross-entropy, plain SGD."""
+    x, y = mlp_data()
+    params = [p.value for p in mlp_net().parameters()]
+    rows = np.arange(N_BATCH)
+
+    def step():
+        W1, b1, W2, b2, W3, b3 = params
+        z1 = x @ W1 + b1
+        h1 = np.maximum(z1, 0)
+        z2 = h1 @ W2 + b2
+        h2 = np.maximum(z2, 0)
+        z3 = h2 @ W3 + b3
+        e = np.exp(z3 - z3.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True)
+        error = -np.log(p[rows, y]).mean()
+        p[rows, y] -= 1
+        dz3 = p / N_BATCH
+        dz2 = (dz3 @ W3.T) * (z2 > 0)
+        dz1 = (dz2 @ W2.T) * (z1 > 0)
+        for param, grad in zip(params, [x.T @ dz1, dz1.sum(0), h1.T @ dz2, dz2.sum(0), h2.T @ dz3, dz3.sum(0)]):
+            param -= LR * grad
+        return error
+
+    return step
+
+
+def mlp_tinygraph():
+    x, y = mlp_data()
+    net = mlp_net()
+    loss, opt = tg.SoftmaxCrossEntropy(), tg.SGD(net.parameters(), lr=LR)
+
+    def step():
+        opt.zero_grad()
+        error = loss(net(x), y)
+        net.backward(loss.backward(), need_dx=False)
+        opt.step()
+        return error
+
+    return step
+
+
+def mlp_torch():
+    x, y = mlp_data()
+    x, y = torch.from_numpy(x), torch.from_numpy(y)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512), torch.nn.ReLU(), torch.nn.Linear(512, 10)
+    )
+    loss, opt = torch.nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=LR)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        error = loss(model(x), y)
+        error.backward()
+        opt.step()
+        return error.item()
+
+    return step
+
+
+# -- digits: 64-128-10, 50 epochs -----------------------------------------------------------------------
+
+
+def digits_split():
+    X, y = tg.datasets.digits()
+    return tg.datasets.train_test_split(X, y, test_fraction=0.2, seed=0)
+
+
+def digits_tinygraph(train, test, epochs):
+    rng = np.random.default_rng(0)
+    net = mlp([64, 128, 10], tg.ReLU, rng)
+    loss = tg.SoftmaxCrossEntropy()
+    start = time.perf_counter()
+    tg.fit(net, loss, tg.SGD(net.parameters(), lr=0.1, momentum=0.9), *train, epochs=epochs, batch_size=32,
+           seed=rng, progress=False)
+    seconds = time.perf_counter() - start
+    return seconds, tg.evaluate(net, loss, *test)["accuracy"]
+
+
+def digits_sklearn(train, test, epochs):
+    model = sklearn.neural_network.MLPClassifier(
+        hidden_layer_sizes=(128,), activation="relu", solver="sgd", learning_rate_init=0.1, momentum=0.9,
+        nesterovs_momentum=False, batch_size=32, max_iter=epochs, alpha=0.0, tol=0.0, n_iter_no_change=epochs + 1,
+        random_state=0,
+    )
+    start = time.perf_counter()
+    with warnings.catch_warnings():  # it warns that 50 epochs did not "converge": expected, we asked for 50
+        warnings.simplefilter("ignore")
+        model.fit(*train)
+    seconds = time.perf_counter() - start
+    return seconds, model.score(*test)
+
+
+def digits_torch(train, test, epochs):
+    torch.manual_seed(0)
+    X, y = torch.from_numpy(train[0]).float(), torch.from_numpy(train[1])
+    model = torch.nn.Sequential(torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    loss, opt = torch.nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    start = time.perf_counter()
+    for _ in range(epochs):
+        order = torch.randperm(len(X))
+        for i in range(0, len(X), 32):
+            batch = order[i : i + 32]
+            opt.zero_grad(set_to_none=True)
+            loss(model(X[batch]), y[batch]).backward()
+            opt.step()
+    seconds = time.perf_counter() - start
+    with torch.no_grad():
+        predicted = model(torch.from_numpy(test[0]).float()).argmax(1).numpy()
+    return seconds, float(np.mean(predicted == test[1]))
+
+
+# -- memory ----------------------------------------------------------------------------------------------
+
+
+def memory(make_step, steps):
+    """Traced memory after 10% and after all of `steps` training steps, and one steady-state step's allocations."""
+    step = make_step()
+    tracemalloc.start()
+    early = None
+    for i in range(steps):
+        step()
+        if i + 1 == steps // 10:
+            early = tracemalloc.get_traced_memory()[0]
+    late = tracemalloc.get_traced_memory()[0]
+    before = tracemalloc.take_snapshot()
+    step()
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    new = [stat for stat in after.compare_to(before, "lineno") if stat.size_diff > 0 or stat.count_diff > 0]
+    kept = sum(stat.size_diff for stat in new)
+    return early, late, kept
+
+
+def machine(threads):
+    blas = "threadpoolctl not installed (pip install threadpoolctl)"
+    if threadpool_info is not None:
+        blas = ", ".join(f"{i['internal_api']} {i.get('version')} {i['num_threads']} threads" for i in threadpool_info())
+    torch_text = f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else "PyTorch not installed"
+    sk = f"scikit-learn {sklearn.__version__}" if sklearn else "scikit-learn not installed"
+    return (f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, NumPy {np.__version__}, "
+            f"BLAS: {blas}; {torch_text}; {sk}; threads per side: {threads}")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="few repeats: checks that everything runs, not a measurement")
+    parser.add_argument("--quick", action="store_true", help="a few repeats and epochs: checks that everything runs")
+    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="BLAS threads for every side (default: all)")
     args = parser.parse_args(argv)
-    number, repeat = (20, 2) if args.quick else (2000, 7)
+    if threadpool_limits is not None:
+        threadpool_limits(args.threads)
+    if torch is not None:
+        torch.set_num_threads(args.threads)
+    quick = args.quick
+    print(f"machine: {machine(args.threads)}")
+    rows = []  # (workload, side, seconds, baseline seconds, note)
 
-    print(f"machine: {machine()}")
+    hand, ours = best_times([article_by_hand(), article_tinygraph()], *((50, 3) if quick else (2000, 15)))
+    rows += [("article 3-4-1 step, float64", "hand-written NumPy", hand, hand, ""),
+             ("", "tinygraph", ours, hand, "target <= 1.5x")]
+    if torch:
+        (theirs,) = best_times([article_torch()], *((50, 3) if quick else (2000, 7)))
+        rows.append(("", "PyTorch", theirs, hand, ""))
+
+    steps = [mlp_gemms(), mlp_by_hand(), mlp_tinygraph()] + ([mlp_torch()] if torch else [])
+    times = best_times(steps, *((2, 2) if quick else (20, 15)))
+    gemm = times[0]
+    rows += [("MLP 784-512-512-10 step, float32", "8 matrix products", gemm, gemm, ""),
+             ("", "hand-written NumPy", times[1], gemm, ""),
+             ("", "tinygraph", times[2], gemm, "target <= 1.15x, < PyTorch")]
+    if torch:
+        rows.append(("", "PyTorch", times[3], gemm, ""))
+
+    for workload, side, seconds, baseline, note in rows:
+        print_row(workload, side, f"{seconds * 1e6:10.1f} us", f"{seconds / baseline:5.2f}x", note)
+
+    if sklearn is None:
+        print("\ndigits: skipped, scikit-learn is not installed (pip install 'tinygraph[bench]')")
+    else:
+        epochs = 2 if quick else 50
+        train, test = digits_split()
+        results = [("tinygraph fit", digits_tinygraph(train, test, epochs)),
+                   ("scikit-learn MLPClassifier", digits_sklearn(train, test, epochs))]
+        if torch:
+            results.append(("PyTorch", digits_torch(train, test, epochs)))
+        sk_seconds = results[1][1][0]
+        print()
+        for i, (side, (seconds, accuracy)) in enumerate(results):
+            print_row(f"digits 64-128-10, {epochs} epochs" if i == 0 else "", side, f"{seconds:10.3f} s ",
+                      f"{seconds / sk_seconds:5.2f}x", f"test accuracy {accuracy:.2%}" + (", target <= 0.5x" if i == 0 else ""))
+
     print()
-    rows = []
-    hand = best_time(article_step_by_hand(), number, repeat)
-    ours = best_time(article_step_tinygraph(), number, repeat)
-    rows.append(("article 3-4-1 step, float64", "hand-written NumPy", hand, ours))
-
-    print(f"{'workload':32} {'baseline':20} {'baseline us':>12} {'tinygraph us':>13} {'ratio':>6}")
-    for workload, baseline, base_time, our_time in rows:
-        print(f"{workload:32} {baseline:20} {base_time * 1e6:12.1f} {our_time * 1e6:13.1f} {our_time / base_time:6.2f}x")
+    for name, make_step, steps in [("article", article_tinygraph, 1000 if quick else 10000),
+                                   ("MLP", mlp_tinygraph, 20 if quick else 500)]:
+        early, late, kept = memory(make_step, steps)
+        print(f"memory, {name}: traced {early / 1e3:.1f} kB after {steps // 10} steps, {late / 1e3:.1f} kB after "
+              f"{steps}; one more step leaves {kept} bytes allocated")
     return 0
+
+
+def print_row(workload, side, time_text, ratio, note):
+    print(f"{workload:34} {side:28} {time_text}  {ratio}  {note}")
 
 
 if __name__ == "__main__":

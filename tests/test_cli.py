@@ -154,3 +154,10 @@ def test_demo_plot_writes_the_loss_curve(tmp_path):
     lines = demo_output("--iterations", "5", "--plot", str(tmp_path / "loss.png"))
     assert lines[-1] == f"wrote {tmp_path / 'loss.png'}"
     assert (tmp_path / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("option", ["--save", "--plot"])
+def test_train_refuses_a_missing_directory_before_training(tmp_path, capsys, option):
+    code, lines = train_output("xor", option, str(tmp_path / "nowhere" / "out.png"))
+    assert code == 1 and lines == []
+    assert f"{option} {tmp_path / 'nowhere' / 'out.png'}: the directory" in capsys.readouterr().err

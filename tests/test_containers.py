@@ -204,3 +204,9 @@ def test_evaluating_again_and_again_does_not_grow_memory():
     assert growth < 32 * 64 * 8, f"memory grew by {growth} bytes over 200 forwards"
     y = net(x)
     net.backward(np.ones_like(y))  # and the last forward can still be consumed
+
+
+@pytest.mark.parametrize("make", [lambda: tg.Sequential(tg.ReLU), lambda: tg.Parallel(tg.Tanh), lambda: tg.Residual(tg.Identity)])
+def test_a_layer_class_instead_of_a_layer_gets_a_hint(make):
+    with pytest.raises(TypeError, match=r"the class \w+; create the layer first: \w+\(\)"):
+        make()

@@ -101,3 +101,11 @@ def test_parameter_lists_are_checked():
         tg.SGD([p, p], lr=0.1)
     with pytest.raises(TypeError, match="must be a Parameter"):
         tg.SGD([np.ones(2)], lr=0.1)
+
+
+def test_passing_the_model_instead_of_its_parameters_says_so():
+    net = tg.Sequential(tg.Dense(2, 2))
+    with pytest.raises(TypeError, match=r"pass the model's parameters, model.parameters\(\), not the model"):
+        tg.SGD(net, lr=0.1)
+    with pytest.raises(TypeError, match=r"params\[0\] must be a Parameter, got Dense \(pass model.parameters\(\)\)"):
+        tg.Adam([net[0]])

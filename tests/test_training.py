@@ -291,3 +291,29 @@ def test_progress_false_prints_nothing_and_a_terminal_gets_a_live_bar(capsys):
     text = terminal.getvalue()
     assert "\r" in text and "[" in text and text.count("\n") == 2
     assert math.isfinite(float(text.splitlines()[-1].split("loss")[1].split()[0]))
+
+
+def test_a_single_callback_need_not_be_in_a_list():
+    X, y = regression_data()
+    net = small_net()
+    seen = []
+    tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.01), X, y, epochs=2, progress=False,
+           callbacks=lambda epoch, logs: seen.append(epoch))
+    stopper = tg.EarlyStopping(monitor="loss", patience=np.int64(1))
+    tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.01), X, y, epochs=2, progress=False, callbacks=stopper)
+    assert seen == [0, 1] and stopper.best_epoch is not None
+
+
+@pytest.mark.parametrize("kwargs", [dict(patience=True), dict(patience=-1), dict(min_delta=float("nan")),
+                                    dict(min_delta="0"), dict(mode="up")])
+def test_early_stopping_refuses_bad_settings(kwargs):
+    with pytest.raises(ValueError, match="EarlyStopping"):
+        tg.EarlyStopping(**kwargs)
+
+
+def test_fit_refuses_a_model_that_already_holds_nan():
+    X, y = regression_data()
+    net = small_net()
+    net[2].bias.value[0] = np.nan
+    with pytest.raises(ValueError, match="parameter '2.bias' holds NaN or Inf"):
+        tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.01), X, y, epochs=1, progress=False)

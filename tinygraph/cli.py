@@ -1,6 +1,7 @@
 """The `tinygraph` command (also `python -m tinygraph`)."""
 
 import argparse
+import os
 import sys
 
 import numpy as np
@@ -108,12 +109,15 @@ def mlp(sizes, activation, rng, dropout=0.0):
 def run_train(args, out):
     if args.plot:  # fail before training, not after
         need_matplotlib()
+    for option, path in (("--save", args.save), ("--plot", args.plot)):
+        if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+            raise CommandError(f"{option} {path}: the directory {os.path.dirname(os.path.abspath(path))} does not exist")
     load, default_hidden, default_epochs = DATASETS[args.dataset]
     rng = np.random.default_rng(args.seed)
     try:
         X, y = load(rng)
     except ModuleNotFoundError as error:
-        raise MissingExtra(str(error)) from error
+        raise CommandError(str(error)) from error
     (X_train, y_train), (X_test, y_test) = datasets.train_test_split(X, y, test_fraction=0.2, seed=rng)
     hidden = args.hidden or widths(default_hidden)
     epochs = args.epochs or default_epochs
@@ -122,6 +126,7 @@ def run_train(args, out):
     optimizer = SGD(net.parameters(), lr=args.lr, momentum=args.momentum)
     print(f"{args.dataset}: {len(X_train)} training and {len(X_test)} test samples of {X.shape[1]} features", file=out)
     print(f"model: {net!r}, SoftmaxCrossEntropy, {optimizer!r}", file=out)
+    print("(val_ columns: the test samples, evaluated after each epoch; they do not steer training)", file=out)
     history = fit(
         net, loss, optimizer, X_train, y_train, epochs=epochs, batch_size=args.batch_size, seed=rng,
         validation_data=(X_test, y_test), progress=out,
@@ -144,11 +149,11 @@ def need_matplotlib():
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise MissingExtra("--plot needs matplotlib: pip install 'tinygraph[plot]'") from None
+        raise CommandError("--plot needs matplotlib: pip install 'tinygraph[plot]'") from None
 
 
-class MissingExtra(Exception):
-    """An optional dependency is not installed; the message says what to install."""
+class CommandError(Exception):
+    """A problem reported as one line on stderr and exit code 1: a missing optional package, a bad path."""
 
 
 def run_demo(args, out):
@@ -208,6 +213,6 @@ def main(argv=None, out=None):
     args = parser.parse_args(argv)
     try:
         return args.run(args, out or sys.stdout)
-    except MissingExtra as error:
+    except CommandError as error:
         print(f"tinygraph: error: {error}", file=sys.stderr)
         return 1

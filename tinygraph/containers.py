@@ -6,7 +6,7 @@ container's forward and backward stay plain code: backward visits the children i
 
 import numpy as np
 
-from .core import Layer, as_input, one_pass
+from .core import Layer, as_input, in_pass, run_backward
 
 
 class Sequential(Layer):
@@ -27,19 +27,22 @@ class Sequential(Layer):
     def __init__(self, *layers):
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
-                raise TypeError(f"Sequential: argument {i} must be a Layer, got {type(layer).__name__} {layer!r}")
+                raise TypeError(f"Sequential: argument {i} must be a Layer, got {describe(layer)}")
         self.layers = list(layers)
 
     def forward(self, x):
-        with one_pass:  # also when called as net.forward(x): a layer used twice keeps both inputs
-            for layer in self.layers:
-                x = layer(x)
+        if not in_pass():  # called as net.forward(x): run as net(x), so a layer used twice keeps both inputs
+            return self(x)
+        for layer in self.layers:
+            x = layer(x)
         return x
 
-    def backward(self, dy):
-        for layer in reversed(self.layers):
+    can_skip_dx = True
+
+    def backward(self, dy, need_dx=True):
+        for layer in reversed(self.layers[1:]):
             dy = layer.backward(dy)
-        return dy
+        return run_backward(self.layers[0], dy, need_dx) if self.layers else dy
 
     def named_members(self):
         for i, layer in enumerate(self.layers):
@@ -75,7 +78,7 @@ class Residual(Layer):
 
     def __init__(self, layer):
         if not isinstance(layer, Layer):
-            raise TypeError(f"Residual: expected a Layer, got {type(layer).__name__} {layer!r}")
+            raise TypeError(f"Residual: expected a Layer, got {describe(layer)}")
         self.layer = layer
 
     def forward(self, x):
@@ -87,8 +90,11 @@ class Residual(Layer):
             )
         return x + fx
 
-    def backward(self, dy):
-        return dy + self.layer.backward(dy)
+    can_skip_dx = True
+
+    def backward(self, dy, need_dx=True):
+        dx_inner = run_backward(self.layer, dy, need_dx)
+        return dy + dx_inner if need_dx else None
 
     def __repr__(self):
         return nested_repr("Residual", [repr(self.layer)], "")
@@ -114,15 +120,16 @@ class Parallel(Layer):
             raise ValueError("Parallel: needs at least one branch")
         for i, branch in enumerate(branches):
             if not isinstance(branch, Layer):
-                raise TypeError(f"Parallel: branch {i} must be a Layer, got {type(branch).__name__} {branch!r}")
+                raise TypeError(f"Parallel: branch {i} must be a Layer, got {describe(branch)}")
         if merge not in self.MERGES:
             raise ValueError(f"Parallel: merge must be 'concat' or 'add', got {merge!r}")
         self.branches = list(branches)
         self.merge = merge
 
     def forward(self, x):
-        with one_pass:
-            outputs = [branch(x) for branch in self.branches]
+        if not in_pass():  # called as parallel.forward(x): run as parallel(x), one pass for all branches
+            return self(x)
+        outputs = [branch(x) for branch in self.branches]
         shapes = [out.shape for out in outputs]
         if self.merge == "add":
             if len(set(shapes)) > 1:
@@ -135,7 +142,9 @@ class Parallel(Layer):
         self.save_for_backward(widths)
         return np.concatenate(outputs, axis=1)
 
-    def backward(self, dy):
+    can_skip_dx = True
+
+    def backward(self, dy, need_dx=True):
         widths = self.pop_saved()
         if widths is None:
             pieces = [dy] * len(self.branches)
@@ -144,7 +153,9 @@ class Parallel(Layer):
                 raise ValueError(f"{self!r}.backward: dy has shape {np.shape(dy)}, expected (n_batch, {sum(widths)})")
             pieces = np.split(dy, np.cumsum(widths)[:-1], axis=1)
         # reverse order, so that a layer shared between branches gets its latest forward first
-        dx = [branch.backward(piece) for branch, piece in zip(self.branches[::-1], pieces[::-1])]
+        dx = [run_backward(branch, piece, need_dx) for branch, piece in zip(self.branches[::-1], pieces[::-1])]
+        if not need_dx:
+            return None
         return np.sum(dx, axis=0) if len(dx) > 1 else dx[0]
 
     def named_members(self):
@@ -186,3 +197,10 @@ def nested_repr(name, parts, joiner, suffix="", width=100):
     if suffix:
         lines.append(f"  {suffix}")
     return "\n".join(lines + [")"])
+
+
+def describe(thing):
+    """How to name a non-layer in an error; a layer class gets a hint to call it."""
+    if isinstance(thing, type) and issubclass(thing, Layer):
+        return f"the class {thing.__name__}; create the layer first: {thing.__name__}()"
+    return f"{type(thing).__name__} {thing!r:.60}"

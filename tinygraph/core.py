@@ -24,8 +24,12 @@ class Parameter:
     """A trainable array and the gradient accumulated for it.
 
     `value` is the array (float64 unless given floating values of another precision), `grad` starts as
-    zeros of the same shape and dtype, and backward passes add into it (`+=`). `name` is the attribute
-    name the owning layer gave it (`"weight"`, `"bias"`).
+    zeros of the same shape and dtype, and backward passes add into it (`grad += ...`, or `add_grad`).
+    `name` is the attribute name the owning layer gave it (`"weight"`, `"bias"`).
+
+    `zero_grad()` clears the gradient without a pass over memory: it only marks it as zero. The next
+    `add_grad` then writes its result straight into `grad` (no temporary array, no addition), and
+    reading `grad` before that fills it with zeros. Either way, `grad` always reads as it should.
 
     >>> p = Parameter([[1.0, 2.0]], name="weight")
     >>> p
@@ -34,7 +38,7 @@ class Parameter:
     array([[0., 0.]])
     """
 
-    __slots__ = ("value", "grad", "name")
+    __slots__ = ("value", "_grad", "_grad_is_zero", "name")
 
     def __init__(self, value, name=""):
         value = np.array(value)
@@ -43,8 +47,35 @@ class Parameter:
                 raise TypeError(f"Parameter {name!r}: values must be real numbers, got dtype {value.dtype}")
             value = value.astype(FLOAT64)
         self.value = value
-        self.grad = np.zeros_like(value)
+        self._grad = np.zeros_like(value)
+        self._grad_is_zero = False
         self.name = name
+
+    @property
+    def grad(self):
+        if self._grad_is_zero:
+            self._grad.fill(0)
+            self._grad_is_zero = False
+        return self._grad
+
+    @grad.setter
+    def grad(self, array):
+        self._grad, self._grad_is_zero = array, False
+
+    def zero_grad(self):
+        """Make the gradient zero (lazily: see the class docstring)."""
+        self._grad_is_zero = True
+
+    def add_grad(self, op, *args, **kwargs):
+        """`grad += op(*args, **kwargs)`; right after `zero_grad`, `op(..., out=grad)` instead.
+
+        `op` is a NumPy function with an `out=` argument, e.g. `add_grad(np.matmul, x.T, dy)`.
+        """
+        if self._grad_is_zero:
+            op(*args, **kwargs, out=self._grad)
+            self._grad_is_zero = False
+        else:
+            self._grad += op(*args, **kwargs)
 
     def __repr__(self):
         return f"Parameter({self.name or '?'}, shape={self.value.shape}, dtype={self.value.dtype})"
@@ -60,21 +91,9 @@ class _PassState(threading.local):
 _passes = _PassState()
 
 
-class _OnePass:
-    """`with one_pass:` makes every forward inside it part of one pass (nesting is harmless)."""
-
-    __slots__ = ()
-
-    def __enter__(self):
-        if _passes.depth == 0:
-            _passes.number += 1
-        _passes.depth += 1
-
-    def __exit__(self, *exc_info):
-        _passes.depth -= 1
-
-
-one_pass = _OnePass()
+def in_pass():
+    """True while a layer is being called (`layer(x)`), so that every forward belongs to one pass."""
+    return _passes.depth > 0
 
 
 class _Saved:
@@ -82,9 +101,9 @@ class _Saved:
 
     __slots__ = ("values", "pass_number")
 
-    def __init__(self, pass_number):
+    def __init__(self):
         self.values = []
-        self.pass_number = pass_number
+        self.pass_number = None
 
 
 class Layer(ABC):
@@ -96,12 +115,17 @@ class Layer(ABC):
 
     Call a layer to run it: `layer(x)` is `layer.forward(x)` inside one pass (see the module docstring).
 
+    A layer whose input gradient is costly (`Dense`, the containers) may set `can_skip_dx = True` and
+    accept `backward(dy, need_dx=False)`: the caller will not use `dx`, so it may return None instead.
+    Training never needs the gradient of the model's input; `fit` asks for none.
+
     `parameters()` finds every `Parameter` and sub-`Layer` assigned as an attribute (also inside lists
     and tuples), in definition order, each once, so a shared layer's parameters appear once.
     """
 
     training = True
     dtype = FLOAT64
+    can_skip_dx = False  # True: backward also accepts need_dx=False and then may skip computing dx
 
     @abstractmethod
     def forward(self, x):
@@ -112,8 +136,15 @@ class Layer(ABC):
         """Given `dy = dL/dy`, add into each parameter's `.grad` and return `dx = dL/dx`."""
 
     def __call__(self, x):
-        with one_pass:
+        passes = _passes  # this runs once per layer call, so it is kept lean
+        depth = passes.depth
+        if depth == 0:
+            passes.number += 1
+        passes.depth = depth + 1
+        try:
             return self.forward(x)
+        finally:
+            passes.depth = depth
 
     # -- the saved-values stack -------------------------------------------------------------------
 
@@ -121,8 +152,11 @@ class Layer(ABC):
         """Keep `value` (any object) for the `backward` of this forward."""
         number = _passes.number if _passes.depth else None  # a direct call outside a pass is its own pass
         saved = self.__dict__.get("_saved")
-        if saved is None or number is None or saved.pass_number != number:
-            saved = self._saved = _Saved(number)  # forwards of an earlier pass: never consumed, dropped
+        if saved is None:
+            saved = self._saved = _Saved()
+        if number is None or saved.pass_number != number:
+            saved.values.clear()  # what forwards of an earlier pass saved was never consumed: dropped
+            saved.pass_number = number
         saved.values.append(value)
 
     def pop_saved(self):
@@ -189,7 +223,7 @@ class Layer(ABC):
     def zero_grad(self):
         """Set every parameter's gradient to zero."""
         for p in self.parameters():
-            p.grad[...] = 0
+            p.zero_grad()
 
     def train(self, mode=True):
         """Set `.training` on this layer and every sub-layer; return self."""
@@ -264,7 +298,7 @@ class Layer(ABC):
                 continue
             value = state[name]
             if not isinstance(value, np.ndarray):
-                raise ValueError(f"load_state_dict: {name!r} must be a NumPy array, got {type(value).__name__}")
+                raise TypeError(f"load_state_dict: {name!r} must be a NumPy array, got {type(value).__name__}")
             if value.shape != p.value.shape:
                 raise ValueError(f"load_state_dict: {name!r} has shape {value.shape}, the model expects {p.value.shape}")
             if value.dtype != p.value.dtype:
@@ -294,6 +328,13 @@ class Layer(ABC):
     def extra_repr(self):
         """The arguments shown inside `repr(layer)`'s parentheses (none by default)."""
         return ""
+
+
+def run_backward(layer, dy, need_dx=True):
+    """`layer.backward(dy)`, or, when `dx` is not needed and the layer can skip it, `backward(dy, need_dx=False)`."""
+    if need_dx or not layer.can_skip_dx:
+        return layer.backward(dy)
+    return layer.backward(dy, need_dx=False)
 
 
 def input_width(layer):

@@ -89,7 +89,7 @@ class _LayerCheck:
     def analytic(self):
         """Return `[dx, grad, ...]` from one forward+backward, starting from zero gradients."""
         for p in self.params:
-            p.grad[...] = 0
+            p.zero_grad()
         return self.analytic_again()
 
     def analytic_again(self):

@@ -49,7 +49,7 @@ def initial_values(init, shape, rng):
         raise TypeError(f"init must be a name or a callable init(shape, rng), got {type(init).__name__}")
     values = np.asarray(init(shape, as_rng(rng)))
     if values.shape != shape:
-        raise ValueError(f"init {init!r} returned shape {values.shape}, expected {shape}")
+        raise ValueError(f"init {getattr(init, '__name__', init)!r} returned shape {values.shape}, expected {shape}")
     return values
 
 

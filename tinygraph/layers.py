@@ -44,13 +44,15 @@ class Dense(Layer):
             y += self.bias.value
         return y
 
-    def backward(self, dy):
+    can_skip_dx = True  # the first layer's dx, a whole matrix product, is never needed in training
+
+    def backward(self, dy, need_dx=True):
         x = self.pop_saved()
         dy = as_grad(self, dy, (x.shape[0], self.out_features))
-        self.weight.grad += x.T @ dy
+        self.weight.add_grad(np.matmul, x.T, dy)  # dW += x.T @ dy
         if self.bias is not None:
-            self.bias.grad += dy.sum(axis=0)
-        return dy @ self.weight.value.T
+            self.bias.add_grad(np.sum, dy, axis=0)  # db += dy.sum(axis=0)
+        return dy @ self.weight.value.T if need_dx else None
 
     def extra_repr(self):
         return f"{self.in_features}→{self.out_features}" + ("" if self.bias is not None else ", bias=False")
@@ -59,14 +61,20 @@ class Dense(Layer):
 class Sigmoid(Layer):
     """`y = 1 / (1 + exp(-x))`, computed without overflow; backward `dx = dy * y * (1 - y)`.
 
-    For `x < 0` it uses the equal form `exp(x) / (1 + exp(x))`, so `exp` only ever sees `-|x|`:
-    no overflow and no warning at `x = ±1e4`.
+    `-x` is capped at the largest exponent the dtype can take (709 for float64, 88 for float32), so
+    `exp` never overflows and there is no warning at `x = -1e4`; below that cap, `y` is already
+    smaller than the smallest normal number. Elsewhere it is exactly the textbook formula.
     """
+
+    EXP_LIMIT = {np.dtype(np.float64): 709.0, np.dtype(np.float32): 88.0}
 
     def forward(self, x):
         x = as_input(self, x)
-        e = np.exp(-np.abs(x))
-        y = np.where(x >= 0, 1.0, e) / (1.0 + e)
+        y = np.negative(x)
+        np.minimum(y, self.EXP_LIMIT[y.dtype], out=y)
+        np.exp(y, out=y)
+        y += 1.0
+        np.reciprocal(y, out=y)
         self.save_for_backward(y)
         return y
 

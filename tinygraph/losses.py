@@ -44,6 +44,11 @@ class Loss(ABC):
 
     def pred_and_target(self, pred, target):
         """`pred` as a float array and `target` cast to its dtype; `ValueError` quoting both shapes."""
+        if (
+            type(pred) is np.ndarray and type(target) is np.ndarray and pred.dtype in FLOAT_DTYPES
+            and target.dtype == pred.dtype and pred.shape == target.shape and pred.size
+        ):
+            return pred, target  # nothing to convert or report: the common case, checked cheaply
         pred = as_float(pred, f"{self!r}: pred")
         target = as_numeric(target, pred.dtype, f"{self!r}: target")
         if pred.size == 0:
@@ -66,7 +71,7 @@ class MSE(Loss):
         pred, target = self.pred_and_target(pred, target)
         diff = pred - target
         self._saved = diff
-        return float(np.mean(diff * diff))
+        return float(np.vdot(diff, diff)) / diff.size  # vdot: the sum of squares, in one pass
 
     def backward(self):
         diff = self.pop_saved()
@@ -83,7 +88,7 @@ class SumSquaredError(Loss):
         pred, target = self.pred_and_target(pred, target)
         diff = pred - target
         self._saved = diff
-        return float(0.5 * np.sum(diff * diff))
+        return 0.5 * float(np.vdot(diff, diff))
 
     def backward(self):
         return self.pop_saved()
@@ -120,9 +125,10 @@ class SoftmaxCrossEntropy(Loss):
     """Cross-entropy of `softmax(pred)` on logits, mean over the batch (as `torch.nn.CrossEntropyLoss`).
 
     `pred` is `(n_batch, K)` logits. `target` is either integer labels `(n_batch,)` in `[0, K)` or class
-    probabilities `(n_batch, K)`. With `log_p = pred - logsumexp(pred)` (computed stably):
-    `L = -mean_i sum_k t_ik log_p_ik`; backward: `dpred = (softmax(pred) * sum_k t_ik - t) / n_batch`,
-    which is `(softmax(pred) - onehot) / n_batch` for labels.
+    probabilities `(n_batch, K)`. With `p = softmax(pred)` and `log p = pred - logsumexp(pred)`, both
+    computed from `pred - max(pred)` so that nothing overflows:
+    `L = -mean_i sum_k t_ik log p_ik`; backward: `dpred = (p * sum_k t_ik - t) / n_batch`, which is
+    `(p - onehot(labels)) / n_batch` for labels: the fused gradient, no one-hot matrix is built.
     """
 
     def forward(self, pred, target):
@@ -131,19 +137,35 @@ class SoftmaxCrossEntropy(Loss):
             raise ValueError(f"{self!r}: pred must be 2-D logits (n_batch, K), not empty, got shape {pred.shape}")
         target = np.asarray(target)
         if target.ndim == 1:
-            target = self.labels_as_onehot(pred, target)
+            target = self.check_labels(pred, target)
         else:
             pred, target = self.pred_and_target(pred, target)
         shifted = pred - pred.max(axis=1, keepdims=True)
-        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        self._saved = (log_p, target)
-        return float(-np.mean(np.sum(target * log_p, axis=1)))
+        p = np.exp(shifted)
+        total = p.sum(axis=1, keepdims=True)
+        p /= total
+        log_total = np.log(total)
+        if target.ndim == 1:
+            n_batch = len(target)
+            value = np.mean(log_total[:, 0] - shifted[np.arange(n_batch), target])
+        else:
+            value = -np.mean(np.sum(target * (shifted - log_total), axis=1))
+        self._saved = (p, target)
+        return float(value)
 
     def backward(self):
-        log_p, target = self.pop_saved()
-        return (np.exp(log_p) * target.sum(axis=1, keepdims=True) - target) / log_p.shape[0]
+        p, target = self.pop_saved()  # p is ours alone now, so the gradient is built in its place
+        n_batch = len(p)
+        if target.ndim == 1:
+            p[np.arange(n_batch), target] -= 1.0
+        else:
+            p *= target.sum(axis=1, keepdims=True)
+            p -= target
+        p *= 1.0 / n_batch
+        return p
 
-    def labels_as_onehot(self, pred, labels):
+    def check_labels(self, pred, labels):
+        """`labels` as intp indices, or `ValueError`: wrong shape, not whole numbers, outside `[0, K)`."""
         n_batch, n_classes = pred.shape
         if labels.shape != (n_batch,):
             raise ValueError(
@@ -155,14 +177,12 @@ class SoftmaxCrossEntropy(Loss):
             if not np.all(numbers == np.round(numbers)):
                 raise ValueError(f"{self!r}: labels must be whole numbers, got {numbers[numbers != np.round(numbers)][:3]}")
             labels = numbers
-        if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        if labels.min() < 0 or labels.max() >= n_classes:
             raise ValueError(
                 f"{self!r}: labels must lie in [0, {n_classes}) for {n_classes} classes, "
                 f"got values in [{labels.min()}, {labels.max()}]"
             )
-        onehot = np.zeros_like(pred)
-        onehot[np.arange(n_batch), labels.astype(np.intp)] = 1
-        return onehot
+        return labels.astype(np.intp, copy=False)
 
 
 def clamped_log(p):

@@ -1,8 +1,9 @@
 """Optimizers: `SGD` and `Adam`, with exactly the update rules of `torch.optim.SGD` and `torch.optim.Adam`.
 
 An optimizer holds the `Parameter` objects it was given; `step()` updates their `.value` in place from
-their `.grad`, and `zero_grad()` clears the gradients. State (momentum buffers, moments) is created at
-the first step with the parameter's dtype, so a float32 model keeps float32 state.
+their `.grad`, and `zero_grad()` clears the gradients. State (momentum buffers, moments, one scratch
+array per parameter) is created at the first step with the parameter's dtype, so a float32 model keeps
+float32 state, and later steps allocate no arrays (except with weight decay, or Nesterov momentum).
 """
 
 import math
@@ -10,25 +11,37 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from .core import Parameter
+from .core import Layer, Parameter
 
 
 class Optimizer(ABC):
     """Abstract base: validates the parameter list and the learning rate, and clears gradients."""
 
     def __init__(self, params, lr):
+        if isinstance(params, Layer):
+            raise TypeError(f"{type(self).__name__}: pass the model's parameters, model.parameters(), not the model")
         params = list(params)
         if not params:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list (did the model build its layers?)")
         seen = set()
         for i, p in enumerate(params):
             if not isinstance(p, Parameter):
-                raise TypeError(f"{type(self).__name__}: params[{i}] must be a Parameter, got {type(p).__name__}")
+                raise TypeError(
+                    f"{type(self).__name__}: params[{i}] must be a Parameter, got {type(p).__name__} "
+                    "(pass model.parameters())"
+                )
             if id(p) in seen:
                 raise ValueError(f"{type(self).__name__}: params[{i}] ({p.name}) appears twice; it would be updated twice")
             seen.add(id(p))
         self.params = params
         self.lr = check_hyper(self, "lr", lr, low=0.0, low_inclusive=False)
+        self.work = [None] * len(params)  # one scratch array per parameter, so a step allocates nothing
+
+    def scratch(self, i):
+        """The scratch array of parameter `i` (made at the first step, like the optimizer's state)."""
+        if self.work[i] is None or self.work[i].dtype != self.params[i].value.dtype:
+            self.work[i] = np.empty_like(self.params[i].value)
+        return self.work[i]
 
     @abstractmethod
     def step(self):
@@ -37,7 +50,7 @@ class Optimizer(ABC):
     def zero_grad(self):
         """Set every parameter's gradient to zero."""
         for p in self.params:
-            p.grad[...] = 0
+            p.zero_grad()
 
 
 class SGD(Optimizer):
@@ -63,9 +76,11 @@ class SGD(Optimizer):
 
     def step(self):
         for i, p in enumerate(self.params):
+            work = self.scratch(i)
             g = p.grad
             if self.weight_decay:
-                g = g + self.weight_decay * p.value
+                g = np.multiply(p.value, self.weight_decay, out=work)
+                g += p.grad
             if self.momentum:
                 buf = self.buffers[i]
                 if buf is None:
@@ -73,8 +88,8 @@ class SGD(Optimizer):
                 else:
                     buf *= self.momentum
                     buf += g
-                g = g + self.momentum * buf if self.nesterov else buf
-            p.value -= self.lr * g
+                g = np.add(g, self.momentum * buf, out=work) if self.nesterov else buf
+            p.value -= np.multiply(g, self.lr, out=work)  # p -= lr * g, in place
 
     def __repr__(self):
         return (
@@ -121,12 +136,15 @@ class Adam(Optimizer):
                 g = g + self.weight_decay * p.value
             if self.m[i] is None:
                 self.m[i], self.v[i] = np.zeros_like(p.value), np.zeros_like(p.value)
-            m, v = self.m[i], self.v[i]
+            m, v, work = self.m[i], self.v[i], self.scratch(i)
             m *= beta1
-            m += (1 - beta1) * g
+            m += np.multiply(g, 1 - beta1, out=work)
             v *= beta2
-            v += (1 - beta2) * g * g
-            p.value -= step_size * m / (np.sqrt(v) / sqrt_bias2 + self.eps)
+            v += np.multiply(np.square(g, out=work), 1 - beta2, out=work)
+            denominator = np.sqrt(v, out=work)  # sqrt(v) / sqrt(1 - beta2**t) + eps, in the scratch array
+            denominator /= sqrt_bias2
+            denominator += self.eps
+            p.value -= np.multiply(np.divide(m, denominator, out=work), step_size, out=work)
 
     def __repr__(self):
         return f"Adam(lr={self.lr}, betas={self.betas}, eps={self.eps}, weight_decay={self.weight_decay})"

@@ -78,7 +78,7 @@ def curve_panels(history):
     """`[(ylabel, {key: values})]`: the losses, then the accuracies if `history` has any."""
     history = getattr(history, "history", history)  # a History from fit, or its dict
     if not len(history.get("loss", ())):
-        raise ValueError(f"history needs a non-empty 'loss' list, got keys {sorted(history)}")
+        raise ValueError(f"plot: history needs a non-empty 'loss' list, got keys {sorted(history)}")
     losses = {key: history[key] for key in LOSS_KEYS if len(history.get(key, ()))}
     accuracies = {key: history[key] for key in ACCURACY_KEYS if len(history.get(key, ()))}
     return [("loss", losses)] + ([("accuracy", accuracies)] if accuracies else [])

@@ -62,7 +62,12 @@ def fit(model, loss, optimizer, X, y, *, epochs, batch_size=32, shuffle=True, se
         except (TypeError, ValueError):
             raise ValueError("fit: validation_data must be a pair (X_val, y_val)") from None
         X_val, y_val = check_data(model, X_val, y_val, "validation X", "validation y")
+    for name, p in model.named_parameters():
+        if not np.isfinite(p.value).all():
+            raise ValueError(f"fit: the model's parameter {name!r} holds NaN or Inf; reinitialise or reload it first")
     rng = as_rng(seed)
+    if isinstance(callbacks, Callback) or callable(callbacks):
+        callbacks = [callbacks]  # one callback passed on its own
     callbacks = [c if isinstance(c, Callback) else EpochHook(c) for c in callbacks]
     accuracy = accuracy_for(loss)
     n_samples = len(X)
@@ -223,11 +228,11 @@ class EarlyStopping(Callback):
     def __init__(self, monitor="val_loss", patience=0, restore_best_weights=True, min_delta=0.0, mode="auto"):
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got {mode!r}")
-        if not isinstance(patience, int) or patience < 0:
+        if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 0:
             raise ValueError(f"EarlyStopping: patience must be an int >= 0, got {patience!r}")
-        if min_delta < 0:
-            raise ValueError(f"EarlyStopping: min_delta must be >= 0, got {min_delta!r}")
-        self.monitor, self.patience, self.min_delta = monitor, patience, min_delta
+        if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float, np.integer, np.floating)) or not 0 <= min_delta < math.inf:
+            raise ValueError(f"EarlyStopping: min_delta must be a finite number >= 0, got {min_delta!r}")
+        self.monitor, self.patience, self.min_delta = monitor, int(patience), float(min_delta)
         self.restore_best_weights = restore_best_weights
         self.sign = -1.0 if mode == "max" or (mode == "auto" and "accuracy" in monitor) else 1.0
 
