@@ -139,3 +139,34 @@ def test_load_state_dict_mismatch_names_the_parameter_and_changes_nothing(change
         net.load_state_dict(state)
     for name, value in net.state_dict().items():
         np.testing.assert_array_equal(value, before[name])
+
+
+def test_zero_grad_marks_without_a_pass_and_grad_still_reads_zero():
+    p = tg.Parameter(np.ones((2, 3)))
+    p.grad[...] = 5.0
+    p.zero_grad()
+    assert not p.grad.any()  # reading fills the zeros in
+    p.grad[...] = 5.0
+    p.zero_grad()
+    p.add_grad(np.multiply, np.ones((2, 3)), 2.0)  # written straight in: 2, not 5 + 2
+    np.testing.assert_array_equal(p.grad, 2.0)
+    p.add_grad(np.multiply, np.ones((2, 3)), 2.0)  # then added
+    np.testing.assert_array_equal(p.grad, 4.0)
+    p.zero_grad()
+    p.grad += 1.0  # a user's layer writing grad += ... also sees zeros first
+    np.testing.assert_array_equal(p.grad, 1.0)
+
+
+@given(networks())
+def test_need_dx_false_skips_only_the_input_gradient(net_and_x):
+    net, x = net_and_x
+    y = net(x)
+    dy = np.random.default_rng(0).standard_normal(y.shape)
+    dx = net.backward(dy)
+    grads = [p.grad.copy() for p in net.parameters()]
+    net.zero_grad()
+    net(x)
+    assert net.backward(dy, need_dx=False) is None
+    for g, p in zip(grads, net.parameters()):
+        np.testing.assert_array_equal(p.grad, g)
+    assert dx.shape == x.shape

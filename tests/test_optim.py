@@ -109,3 +109,37 @@ def test_passing_the_model_instead_of_its_parameters_says_so():
         tg.SGD(net, lr=0.1)
     with pytest.raises(TypeError, match=r"params\[0\] must be a Parameter, got Dense \(pass model.parameters\(\)\)"):
         tg.Adam([net[0]])
+
+
+def peak_bytes_of_a_later_step(make):
+    import tracemalloc
+
+    params = [tg.Parameter(np.ones((300, 300))) for _ in range(2)]
+    opt = make(params)
+    for p in params:
+        p.grad[...] = 0.5
+    opt.step()  # state and scratch arrays are made here
+    tracemalloc.start()
+    opt.step()
+    opt.zero_grad()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+ONE_ARRAY = 300 * 300 * 8
+
+
+@pytest.mark.parametrize("make", [lambda ps: tg.SGD(ps, lr=0.1), lambda ps: tg.SGD(ps, lr=0.1, momentum=0.9),
+                                  lambda ps: tg.Adam(ps)])
+def test_steps_after_the_first_allocate_no_arrays(make):
+    assert peak_bytes_of_a_later_step(make) < ONE_ARRAY / 10
+
+
+def test_the_allocation_check_catches_a_temporary():
+    class AllocatingSGD(tg.SGD):
+        def step(self):
+            for p in self.params:
+                p.value -= self.lr * p.grad  # lr * grad is a new array every step
+
+    assert peak_bytes_of_a_later_step(lambda ps: AllocatingSGD(ps, lr=0.1)) >= ONE_ARRAY
