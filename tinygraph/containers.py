@@ -34,7 +34,7 @@ class Sequential(Layer):
         if not in_pass():  # called as net.forward(x): run as net(x), so a layer used twice keeps both inputs
             return self(x)
         for layer in self.layers:
-            x = layer(x)
+            x = layer.forward(x)  # inside the pass already: no need to open one per layer
         return x
 
     can_skip_dx = True
@@ -82,8 +82,10 @@ class Residual(Layer):
         self.layer = layer
 
     def forward(self, x):
+        if not in_pass():  # called as residual.forward(x): run as residual(x), in one pass
+            return self(x)
         x = as_input(self, x)
-        fx = self.layer(x)
+        fx = self.layer.forward(x)
         if fx.shape != x.shape:
             raise ValueError(
                 f"{self!r}: the inner layer maps shape {x.shape} to {fx.shape}; x + f(x) needs f to keep the shape"
@@ -129,7 +131,7 @@ class Parallel(Layer):
     def forward(self, x):
         if not in_pass():  # called as parallel.forward(x): run as parallel(x), one pass for all branches
             return self(x)
-        outputs = [branch(x) for branch in self.branches]
+        outputs = [branch.forward(x) for branch in self.branches]
         shapes = [out.shape for out in outputs]
         if self.merge == "add":
             if len(set(shapes)) > 1:

@@ -39,9 +39,10 @@ class Optimizer(ABC):
 
     def scratch(self, i):
         """The scratch array of parameter `i` (made at the first step, like the optimizer's state)."""
-        if self.work[i] is None or self.work[i].dtype != self.params[i].value.dtype:
-            self.work[i] = np.empty_like(self.params[i].value)
-        return self.work[i]
+        work, value = self.work[i], self.params[i].value
+        if work is None or work.dtype != value.dtype:
+            work = self.work[i] = np.empty_like(value)
+        return work
 
     @abstractmethod
     def step(self):
