@@ -210,3 +210,9 @@ def test_evaluating_again_and_again_does_not_grow_memory():
 def test_a_layer_class_instead_of_a_layer_gets_a_hint(make):
     with pytest.raises(TypeError, match=r"the class \w+; create the layer first: \w+\(\)"):
         make()
+
+
+def test_slicing_a_parallel_gives_a_parallel_with_the_same_merge():
+    a, b, c = tg.Dense(2, 2), tg.Identity(), tg.Tanh()
+    part = tg.Parallel(a, b, c, merge="add")[1:]
+    assert isinstance(part, tg.Parallel) and list(part) == [b, c] and part.merge == "add"

@@ -170,3 +170,9 @@ def test_need_dx_false_skips_only_the_input_gradient(net_and_x):
     for g, p in zip(grads, net.parameters()):
         np.testing.assert_array_equal(p.grad, g)
     assert dx.shape == x.shape
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.longdouble, np.int32, bool])
+def test_parameters_hold_float64_unless_given_float32(dtype):
+    assert tg.Parameter(np.ones(2, dtype=dtype)).value.dtype == np.float64
+    assert tg.Parameter(np.ones(2, dtype=np.float32)).value.dtype == np.float32

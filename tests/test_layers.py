@@ -222,3 +222,9 @@ def test_reprs_of_the_new_layers():
     assert [repr(layer) for layer in (tg.LeakyReLU(), tg.Softmax(), tg.Dropout(0.25), tg.Identity())] == [
         "LeakyReLU(alpha=0.01)", "Softmax", "Dropout(p=0.25)", "Identity"
     ]
+
+
+def test_relu_gives_plus_zero_for_negatives_and_for_minus_infinity():
+    y = tg.ReLU()(np.array([[-2.0, -np.inf, 0.0, 3.0]]))
+    np.testing.assert_array_equal(y, [[0.0, 0.0, 0.0, 3.0]])
+    assert not np.signbit(y).any()

@@ -168,6 +168,8 @@ class Parallel(Layer):
         return len(self.branches)
 
     def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Parallel(*self.branches[index], merge=self.merge)
         return self.branches[index]
 
     def __iter__(self):

@@ -23,7 +23,7 @@ FLOAT_DTYPES = (np.dtype(np.float32), FLOAT64)  # what a model, and a loss, comp
 class Parameter:
     """A trainable array and the gradient accumulated for it.
 
-    `value` is the array (float64 unless given floating values of another precision), `grad` starts as
+    `value` is the array (float32 if given float32 values, else float64), `grad` starts as
     zeros of the same shape and dtype, and backward passes add into it (`grad += ...`, or `add_grad`).
     `name` is the attribute name the owning layer gave it (`"weight"`, `"bias"`).
 
@@ -42,10 +42,10 @@ class Parameter:
 
     def __init__(self, value, name=""):
         value = np.array(value)
-        if value.dtype.kind != "f":
-            if value.dtype.kind not in "iub":
+        if value.dtype not in FLOAT_DTYPES:
+            if value.dtype.kind not in "iubf":
                 raise TypeError(f"Parameter {name!r}: values must be real numbers, got dtype {value.dtype}")
-            value = value.astype(FLOAT64)
+            value = value.astype(FLOAT64)  # ints, bools, float16, longdouble: the default precision
         self.value = value
         self._grad = np.zeros_like(value)
         self._grad_is_zero = False

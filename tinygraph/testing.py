@@ -14,8 +14,9 @@ failing example shrinks to a real bug instead of to numerical noise. They need H
 
 Choosing eps and dtype: gradcheck always differentiates a float64 copy, where eps=1e-6 leaves
 relative errors near 1e-9 for a correct backward, far below the default rtol=1e-4. In float32 the
-rounding error of a difference quotient, about 1e-7 / eps, cannot be pushed below about 1e-3 by any
-eps, which is why a float32 layer or input is checked in float64 with a warning.
+rounding error of a difference quotient, about 1e-7 / eps, and the truncation error, about eps**2,
+cannot both be made small: no eps gets below about 1e-4 (docs/custom-layers.md measures it), which is
+why a float32 layer or input is checked in float64 with a warning.
 """
 
 import copy
