@@ -10,7 +10,8 @@ across machines:
 - mlp: one SGD step of a 784-512-512-10 ReLU net with softmax cross-entropy, batch 256, float32, as
   a multiple of the time of the 8 matrix products the step needs, run alone at their real shapes;
 - digits: 50 epochs of a 64-128-10 ReLU net (SGD momentum 0.9, lr 0.1, batch 32) on scikit-learn's
-  digits: tinygraph's `fit` vs scikit-learn's MLPClassifier (and PyTorch), with test accuracies;
+  digits in float32 on every side: tinygraph's `fit` vs scikit-learn's MLPClassifier (and PyTorch),
+  with test accuracies;
 - memory: traced memory over many training steps, and what one steady-state step allocates.
 
 PyTorch is used when installed (`pip install torch==2.13.0`, the CPU build), scikit-learn with the
@@ -223,13 +224,14 @@ def mlp_torch():
 
 
 def digits_split():
+    """The 8x8 digits as float32 (what PyTorch computes in anyway; scikit-learn keeps float32), 80/20."""
     X, y = tg.datasets.digits()
-    return tg.datasets.train_test_split(X, y, test_fraction=0.2, seed=0)
+    return tg.datasets.train_test_split(X.astype(np.float32), y, test_fraction=0.2, seed=0)
 
 
 def digits_tinygraph(train, test, epochs):
     rng = np.random.default_rng(0)
-    net = mlp([64, 128, 10], tg.ReLU, rng)
+    net = mlp([64, 128, 10], tg.ReLU, rng).astype(np.float32)
     loss = tg.SoftmaxCrossEntropy()
     start = time.perf_counter()
     tg.fit(net, loss, tg.SGD(net.parameters(), lr=0.1, momentum=0.9), *train, epochs=epochs, batch_size=32,
@@ -254,7 +256,7 @@ def digits_sklearn(train, test, epochs):
 
 def digits_torch(train, test, epochs):
     torch.manual_seed(0)
-    X, y = torch.from_numpy(train[0]).float(), torch.from_numpy(train[1])
+    X, y = torch.from_numpy(train[0]), torch.from_numpy(train[1])
     model = torch.nn.Sequential(torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
     loss, opt = torch.nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     start = time.perf_counter()
@@ -267,7 +269,7 @@ def digits_torch(train, test, epochs):
             opt.step()
     seconds = time.perf_counter() - start
     with torch.no_grad():
-        predicted = model(torch.from_numpy(test[0]).float()).argmax(1).numpy()
+        predicted = model(torch.from_numpy(test[0])).argmax(1).numpy()
     return seconds, float(np.mean(predicted == test[1]))
 
 

@@ -1,3 +1,4 @@
+import copy
 import json
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def test_float32_parameters_keep_float32_state(make):
     for _ in range(2):
         p.grad[...] = 1
         opt.step()
-    state = opt.buffers if make is tg.SGD else opt.m + opt.v
+    state = opt.state("momentum") if make is tg.SGD else opt.state("m") + opt.state("v")
     assert p.value.dtype == np.float32 and all(s.dtype == np.float32 for s in state)
 
 
@@ -143,3 +144,53 @@ def test_the_allocation_check_catches_a_temporary():
                 p.value -= self.lr * p.grad  # lr * grad is a new array every step
 
     assert peak_bytes_of_a_later_step(lambda ps: AllocatingSGD(ps, lr=0.1)) >= ONE_ARRAY
+
+
+def test_gradients_become_views_of_one_flat_array_and_layers_still_write_them():
+    net = tg.Sequential(tg.Dense(3, 4, rng=0), tg.Tanh(), tg.Dense(4, 2, rng=1))
+    opt = tg.SGD(net.parameters(), lr=0.1, momentum=0.9)
+    opt.zero_grad()
+    y = net(np.ones((5, 3)))
+    net.backward(np.ones_like(y))
+    opt.step()
+    (group,) = opt.groups()
+    assert all(p.grad.base is group.grad for p in net.parameters())
+    twin = copy.deepcopy(net)  # its gradients are arrays of their own
+    for model in (net, twin):
+        model.zero_grad()
+        model.backward(np.ones_like(model(np.ones((5, 3)))))
+    for p, q in zip(net.parameters(), twin.parameters()):
+        np.testing.assert_array_equal(p.grad, q.grad)
+    assert group.grad.any()
+
+
+def test_astype_after_steps_regroups_and_keeps_the_momentum_in_the_new_dtype():
+    net = tg.Sequential(tg.Dense(3, 4, rng=0), tg.Dense(4, 1, rng=1))
+    opt = tg.SGD(net.parameters(), lr=0.1, momentum=0.9)
+    for _ in range(2):
+        opt.zero_grad()
+        y = net(np.ones((2, 3)))
+        net.backward(np.ones_like(y))
+        opt.step()
+    (momentum,) = opt.state("momentum")
+    before = momentum.copy()
+    net.astype(np.float32)
+    (momentum,) = opt.state("momentum")
+    assert momentum.dtype == np.float32
+    np.testing.assert_array_equal(momentum, before.astype(np.float32))
+    opt.zero_grad()
+    y = net(np.ones((2, 3)))
+    net.backward(np.ones_like(y))
+    opt.step()
+    assert all(p.value.dtype == p.grad.dtype == np.float32 for p in net.parameters())
+
+
+def test_parameters_of_two_dtypes_get_one_group_each():
+    a, b = tg.Parameter(np.ones(2)), tg.Parameter(np.ones(3, dtype=np.float32))
+    opt = tg.SGD([a, b], lr=0.5)
+    a.grad[...] = 1
+    b.grad[...] = 2
+    opt.step()
+    assert [g.grad.dtype for g in opt.groups()] == [np.float64, np.float32]
+    np.testing.assert_array_equal(a.value, [0.5, 0.5])
+    np.testing.assert_array_equal(b.value, [0.0, 0.0, 0.0])

@@ -263,7 +263,7 @@ def test_float32_training_stays_float32_everywhere():
            callbacks=[lambda epoch, logs: outputs.append(net.predict(X).dtype)])
     assert outputs == [np.float32, np.float32]
     assert all(p.value.dtype == p.grad.dtype == np.float32 for p in net.parameters())
-    assert all(buffer.dtype == np.float32 for buffer in opt.buffers)
+    assert all(buffer.dtype == np.float32 for buffer in opt.state("momentum") + opt.state("work"))
 
 
 class FakeTerminal(io.StringIO):
@@ -317,3 +317,17 @@ def test_fit_refuses_a_model_that_already_holds_nan():
     net[2].bias.value[0] = np.nan
     with pytest.raises(ValueError, match="parameter '2.bias' holds NaN or Inf"):
         tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.01), X, y, epochs=1, progress=False)
+
+
+def test_fit_does_not_compute_the_gradient_of_the_input():
+    class Spy(tg.Dense):
+        def backward(self, dy, need_dx=True):
+            self.asked.append(need_dx)
+            return super().backward(dy, need_dx)
+
+    X, y = regression_data()
+    first = Spy(3, 2, rng=0)
+    first.asked = []
+    net = tg.Sequential(first, tg.Tanh(), tg.Dense(2, 1, rng=1))
+    tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.01), X, y, epochs=1, batch_size=25, progress=False)
+    assert first.asked == [False, False]

@@ -51,7 +51,7 @@ class Dense(Layer):
         dy = as_grad(self, dy, (x.shape[0], self.out_features))
         self.weight.add_grad(np.matmul, x.T, dy)  # dW += x.T @ dy
         if self.bias is not None:
-            self.bias.add_grad(np.sum, dy, axis=0)  # db += dy.sum(axis=0)
+            self.bias.add_grad(np.add.reduce, dy, axis=0)  # db += dy.sum(axis=0)
         return dy @ self.weight.value.T if need_dx else None
 
     def extra_repr(self):

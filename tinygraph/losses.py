@@ -132,26 +132,26 @@ class SoftmaxCrossEntropy(Loss):
     """
 
     def forward(self, pred, target):
-        pred = as_float(pred, f"{self!r}: pred")
-        if pred.ndim != 2 or pred.size == 0:
-            raise ValueError(f"{self!r}: pred must be 2-D logits (n_batch, K), not empty, got shape {pred.shape}")
+        if not (type(pred) is np.ndarray and pred.dtype in FLOAT_DTYPES and pred.ndim == 2 and pred.size):
+            pred = as_float(pred, f"{self!r}: pred")
+            if pred.ndim != 2 or pred.size == 0:
+                raise ValueError(f"{self!r}: pred must be 2-D logits (n_batch, K), not empty, got shape {pred.shape}")
         target = np.asarray(target)
         if target.ndim == 1:
             target = self.check_labels(pred, target)
         else:
             pred, target = self.pred_and_target(pred, target)
+        n_batch = len(pred)
         shifted = pred - pred.max(axis=1, keepdims=True)
         p = np.exp(shifted)
         total = p.sum(axis=1, keepdims=True)
         p /= total
-        log_total = np.log(total)
-        if target.ndim == 1:
-            n_batch = len(target)
-            value = np.mean(log_total[:, 0] - shifted[np.arange(n_batch), target])
+        if target.ndim == 1:  # -log p[label] = log(total) - shifted[label], summed over the batch
+            value = np.add.reduce(np.log(total), axis=None) - np.add.reduce(shifted[np.arange(n_batch), target])
         else:
-            value = -np.mean(np.sum(target * (shifted - log_total), axis=1))
+            value = -np.add.reduce(target * (shifted - np.log(total)), axis=None)
         self._saved = (p, target)
-        return float(value)
+        return float(value) / n_batch
 
     def backward(self):
         p, target = self.pop_saved()  # p is ours alone now, so the gradient is built in its place

@@ -21,7 +21,7 @@ class Progress:
         self.epoch_start = time.perf_counter()
 
     def update(self, epoch, step, loss):
-        """After `step` (0-based) of `epoch`, with the running mean loss."""
+        """After `step` (0-based) of `epoch`, with the running mean loss (only drawn on a terminal)."""
         if not self.live:
             return
         now = time.perf_counter()

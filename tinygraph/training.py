@@ -3,14 +3,14 @@
 `fit` is the loop every example writes by hand, once, with the checks a user would forget:
 
     for each epoch:           shuffle (seeded), then for each mini-batch (the last one may be smaller):
-        optimizer.zero_grad(); value = loss(model(xb), yb); model.backward(loss.backward()); optimizer.step()
+        optimizer.zero_grad(); value = loss(model(xb), yb); model.backward(loss.backward(), need_dx=False); optimizer.step()
 """
 
 import math
 
 import numpy as np
 
-from .core import as_numeric
+from .core import as_numeric, run_backward
 from .init import as_rng
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy
 from .progress import Progress
@@ -80,26 +80,28 @@ def fit(model, loss, optimizer, X, y, *, epochs, batch_size=32, shuffle=True, se
         for epoch in range(epochs):
             model.train()
             bar.start_epoch()
-            order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
+            order = rng.permutation(n_samples) if shuffle else slice(None)
+            X_epoch, y_epoch = X[order], y[order]  # shuffled once, so that each batch is a slice, not a copy
             start_of_epoch = model.state_dict()
             total_loss, total_correct = 0.0, 0.0
             step = 0
             try:
                 with np.errstate(over="raise", invalid="raise", divide="raise"):  # this block only
                     for step in range(steps):
-                        batch = order[step * batch_size : (step + 1) * batch_size]
-                        xb, yb = X[batch], y[batch]
+                        batch = slice(step * batch_size, (step + 1) * batch_size)
+                        xb, yb = X_epoch[batch], y_epoch[batch]
                         optimizer.zero_grad()
                         pred = model(xb)
                         value = loss(pred, yb)
                         if not math.isfinite(value):
                             raise FloatingPointError(f"the loss became {value}")
-                        model.backward(loss.backward())
+                        run_backward(model, loss.backward(), need_dx=False)  # nobody needs dL/dX
                         optimizer.step()
-                        total_loss += value * len(batch)
+                        total_loss += value * len(xb)
                         if accuracy:
-                            total_correct += accuracy(pred, yb) * len(batch)
-                        bar.update(epoch, step, total_loss / min(n_samples, (step + 1) * batch_size))
+                            total_correct += accuracy(pred, yb) * len(xb)
+                        if bar.live:
+                            bar.update(epoch, step, total_loss / min(n_samples, (step + 1) * batch_size))
             except FloatingPointError as error:
                 _keep_finite_weights(model, start_of_epoch)
                 raise FloatingPointError(
@@ -150,12 +152,13 @@ def categorical_accuracy(pred, target):
     """Fraction of rows whose largest logit is the label (or the largest target probability)."""
     target = np.asarray(target)
     labels = target.argmax(axis=1) if target.ndim == 2 else target
-    return float(np.mean(pred.argmax(axis=1) == labels))
+    return np.count_nonzero(pred.argmax(axis=1) == labels) / len(labels)
 
 
 def binary_accuracy(pred, target):
     """Fraction of elements on the right side of 0.5."""
-    return float(np.mean((pred > 0.5) == (np.asarray(target) > 0.5)))
+    hits = (pred > 0.5) == (np.asarray(target) > 0.5)
+    return np.count_nonzero(hits) / hits.size
 
 
 def check_data(model, X, y, x_name, y_name):
