@@ -277,7 +277,8 @@ def digits_torch(train, test, epochs):
 
 
 def memory(make_step, steps):
-    """Traced memory after 10% and after all of `steps` training steps, and one steady-state step's allocations."""
+    """Traced memory after 10% and after all of `steps` training steps, and what one more step needs:
+    the most it holds at once beyond the steady state (its transient arrays), and what it leaves behind."""
     step = make_step()
     tracemalloc.start()
     early = None
@@ -286,13 +287,11 @@ def memory(make_step, steps):
         if i + 1 == steps // 10:
             early = tracemalloc.get_traced_memory()[0]
     late = tracemalloc.get_traced_memory()[0]
-    before = tracemalloc.take_snapshot()
+    tracemalloc.reset_peak()
     step()
-    after = tracemalloc.take_snapshot()
+    current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    new = [stat for stat in after.compare_to(before, "lineno") if stat.size_diff > 0 or stat.count_diff > 0]
-    kept = sum(stat.size_diff for stat in new)
-    return early, late, kept
+    return early, late, peak - late, current - late
 
 
 def machine(threads):
@@ -355,9 +354,9 @@ def main(argv=None):
     print()
     for name, make_step, steps in [("article", article_tinygraph, 1000 if quick else 10000),
                                    ("MLP", mlp_tinygraph, 20 if quick else 500)]:
-        early, late, kept = memory(make_step, steps)
+        early, late, transient, kept = memory(make_step, steps)
         print(f"memory, {name}: traced {early / 1e3:.1f} kB after {steps // 10} steps, {late / 1e3:.1f} kB after "
-              f"{steps}; one more step leaves {kept} bytes allocated")
+              f"{steps}; one more step holds at most {transient / 1e3:.1f} kB more and leaves {kept} bytes")
     return 0
 
 

@@ -8,8 +8,15 @@ RUN = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
 
 
 def test_quick_benchmark_runs_and_prints_every_ratio():
-    result = subprocess.run([sys.executable, str(RUN), "--quick"], capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, str(RUN), "--quick"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("machine: ")
-    assert any(line.startswith("article 3-4-1 step") and line.rstrip().endswith("x") for line in lines)
+    assert lines[0].startswith("machine: ") and "threads per side" in lines[0]
+    rows = [line.split() for line in lines if line.rstrip().endswith("x") or "x  " in line]
+    text = result.stdout
+    for workload in ["article 3-4-1 step", "MLP 784-512-512-10 step", "digits 64-128-10"]:
+        assert workload in text, workload
+    for side in ["hand-written NumPy", "8 matrix products", "tinygraph fit", "scikit-learn MLPClassifier"]:
+        assert side in text, side
+    assert sum(1 for line in lines if line.startswith("memory, ")) == 2
+    assert rows, "no ratio printed"
