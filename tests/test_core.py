@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 
 import tinygraph as tg
-from tinygraph.testing import networks
+from tinygraph.testing import graphs, networks
 
 
 class Scale(tg.Layer):
@@ -93,7 +93,7 @@ def test_train_and_eval_reach_every_layer():
     assert all(layer.training for layer in net.all_layers())
 
 
-@given(networks())
+@given(networks() | graphs())
 def test_astype_float32_keeps_everything_float32(net_and_x):
     net, x = net_and_x
     net.astype(np.float32)

@@ -136,3 +136,12 @@ def test_loss_gradient_keeps_float32():
     loss = tg.MSE()
     loss(np.ones((2, 2), dtype=np.float32), np.zeros((2, 2)))
     assert loss.backward().dtype == np.float32
+
+
+def test_binary_cross_entropy_after_a_sigmoid_at_huge_logits_is_finite_and_quiet():
+    # pytest runs with warnings as errors: an overflow or a log(0) warning would fail this test
+    sigmoid, loss = tg.Sigmoid(), tg.BinaryCrossEntropy()
+    p = sigmoid(np.array([[1e4, -1e4, 1e4, -1e4]]))
+    value = loss(p, np.array([[1.0, 0.0, 0.0, 1.0]]))
+    dx = sigmoid.backward(loss.backward())
+    assert value == pytest.approx(50.0) and np.isfinite(dx).all()
