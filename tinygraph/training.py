@@ -112,7 +112,7 @@ def fit(model, loss, optimizer, X, y, *, epochs, batch_size=32, shuffle=True, se
             if accuracy:
                 logs["accuracy"] = total_correct / n_samples
             if validation_data is not None:
-                logs.update({f"val_{k}": v for k, v in evaluate(model, loss, X_val, y_val, batch_size=batch_size).items()})
+                logs.update({f"val_{k}": v for k, v in _evaluate(model, loss, X_val, y_val, batch_size).items()})
             history.append(epoch, logs)
             bar.end_epoch(epoch, logs)
             stop = [callback.on_epoch_end(epoch, logs) for callback in callbacks]
@@ -131,6 +131,11 @@ def evaluate(model, loss, X, y, *, batch_size=None):
     reported for `SoftmaxCrossEntropy` and `BinaryCrossEntropy`.
     """
     X, y = check_data(model, X, y, "X", "y")
+    return _evaluate(model, loss, X, y, batch_size)
+
+
+def _evaluate(model, loss, X, y, batch_size):
+    """`evaluate` on data `check_data` already accepted (fit checks its validation data once)."""
     pred = model.predict(X, batch_size=batch_size)
     results = {"loss": loss(pred, y)}
     accuracy = accuracy_for(loss)
