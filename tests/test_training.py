@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tinygraph as tg
+from tinygraph.testing import graphs
 
 
 class Recorder(tg.Layer):
@@ -331,3 +332,15 @@ def test_fit_does_not_compute_the_gradient_of_the_input():
     net = tg.Sequential(first, tg.Tanh(), tg.Dense(2, 1, rng=1))
     tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.01), X, y, epochs=1, batch_size=25, progress=False)
     assert first.asked == [False, False]
+
+
+@given(graphs())
+def test_fit_trains_any_graph_of_layers(net_and_x):
+    graph, x = net_and_x
+    net = tg.Sequential(tg.Dense(x.shape[1], x.shape[1], rng=0), graph)  # something to train in every graph
+    target = np.random.default_rng(0).standard_normal(net(x).shape)
+    start = tg.MSE()(net.predict(x), target)
+    history = tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.01), x, target, epochs=3, batch_size=4, progress=False)
+    assert len(history.history["loss"]) == 3 and all(np.isfinite(history.history["loss"]))
+    assert all(np.isfinite(p.value).all() for p in net.parameters())
+    assert np.isfinite(start)
