@@ -145,3 +145,8 @@ def test_binary_cross_entropy_after_a_sigmoid_at_huge_logits_is_finite_and_quiet
     value = loss(p, np.array([[1.0, 0.0, 0.0, 1.0]]))
     dx = sigmoid.backward(loss.backward())
     assert value == pytest.approx(50.0) and np.isfinite(dx).all()
+
+
+def test_a_target_beyond_the_range_of_pred_dtype_is_refused():
+    with pytest.raises(ValueError, match=r"target holds 1e\+39, beyond the range of float32"):
+        tg.MSE()(np.zeros((1, 1), dtype=np.float32), np.array([[1e39]]))

@@ -385,6 +385,14 @@ def as_numeric(value, dtype, what):
     if array.dtype.kind not in "fiub":
         kind = "complex" if array.dtype.kind == "c" else "non-numeric"
         raise TypeError(f"{what} must hold real numbers, got {kind} dtype {array.dtype}")
+    dtype = np.dtype(dtype)
+    if array.dtype.kind == "f" and array.dtype.itemsize > dtype.itemsize:  # narrowing: may not fit
+        with np.errstate(over="ignore"):  # this cast only; too large a value is an error just below
+            cast = array.astype(dtype)
+        too_large = np.isinf(cast) & np.isfinite(array)
+        if too_large.any():
+            raise ValueError(f"{what} holds {array[too_large][0]}, beyond the range of {dtype}")
+        return cast
     return array.astype(dtype, copy=False)
 
 

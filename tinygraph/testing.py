@@ -124,6 +124,15 @@ def arrays_for(layer, n_batch=None):
     return shapes.flatmap(lambda shape: matrices(*shape, low=-2.0, high=2.0, off_zero=True))
 
 
+def random_dense(n_in, n_out, bias, rng):
+    """A `Dense` layer whose bias, if any, is random too: a zero bias after a dead ReLU would put the
+    next pre-activation exactly on a kink, where no finite difference is meaningful."""
+    layer = Dense(n_in, n_out, bias=bias, rng=rng)
+    if bias:
+        layer.bias.value[...] = rng.uniform(-0.5, 0.5, n_out)
+    return layer
+
+
 @st.composite
 def layers(draw):
     """One built-in layer with random settings (random sizes for `Dense`, seeded generators).
@@ -133,7 +142,7 @@ def layers(draw):
     rng = np.random.default_rng(draw(seeds))
     kind = draw(st.sampled_from([Dense, Sigmoid, Tanh, ReLU, LeakyReLU, Softmax, Dropout, Identity]))
     if kind is Dense:
-        return Dense(draw(widths), draw(widths), bias=draw(st.booleans()), rng=rng)
+        return random_dense(draw(widths), draw(widths), draw(st.booleans()), rng)
     if kind is LeakyReLU:
         return LeakyReLU(draw(st.floats(0.0, 0.5)))
     if kind is Dropout:
@@ -149,7 +158,7 @@ def networks(draw, max_depth=5):
     sizes = [draw(widths) for _ in range(draw(st.integers(1, max_depth)) + 1)]
     chain = []
     for n_in, n_out in zip(sizes, sizes[1:]):
-        chain.append(Dense(n_in, n_out, bias=draw(st.booleans()), rng=rng))
+        chain.append(random_dense(n_in, n_out, draw(st.booleans()), rng))
         activation = draw(st.sampled_from(ACTIVATIONS + (None,)))
         if activation is not None:
             chain.append(activation())
@@ -172,7 +181,7 @@ def graphs(draw, max_depth=3):
     made = []  # Dense layers available for sharing
 
     def dense(n_in, n_out):
-        layer = Dense(n_in, n_out, bias=draw(st.booleans()), rng=rng)
+        layer = random_dense(n_in, n_out, draw(st.booleans()), rng)
         made.append(layer)
         return layer
 
