@@ -1,5 +1,4 @@
 import numpy as np
-import pytest
 from hypothesis import given
 
 import tinygraph as tg

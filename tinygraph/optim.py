@@ -206,9 +206,9 @@ class Adam(Optimizer):
         return f"Adam(lr={self.lr}, betas={self.betas}, eps={self.eps}, weight_decay={self.weight_decay})"
 
 
-def check_hyper(optimizer, name, value, low, high=None, low_inclusive=True):
-    """Return `value` as a float, or raise `ValueError` naming the hyperparameter and its valid range."""
-    owner = type(optimizer).__name__
+def check_hyper(owner_object, name, value, low, high=None, low_inclusive=True):
+    """Return `value` as a float, or raise `ValueError` naming the owner, the hyperparameter and its range."""
+    owner = type(owner_object).__name__
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ValueError(f"{owner}: {name} must be a number, got {value!r:.80}")
     value = float(value)

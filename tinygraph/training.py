@@ -13,6 +13,7 @@ import numpy as np
 from .core import as_numeric, run_backward
 from .init import as_rng
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy
+from .optim import check_hyper
 from .progress import Progress
 
 
@@ -238,9 +239,8 @@ class EarlyStopping(Callback):
             raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got {mode!r}")
         if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 0:
             raise ValueError(f"EarlyStopping: patience must be an int >= 0, got {patience!r}")
-        if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float, np.integer, np.floating)) or not 0 <= min_delta < math.inf:
-            raise ValueError(f"EarlyStopping: min_delta must be a finite number >= 0, got {min_delta!r}")
-        self.monitor, self.patience, self.min_delta = monitor, int(patience), float(min_delta)
+        self.min_delta = check_hyper(self, "min_delta", min_delta, low=0.0)
+        self.monitor, self.patience = monitor, int(patience)
         self.restore_best_weights = restore_best_weights
         self.sign = -1.0 if mode == "max" or (mode == "auto" and "accuracy" in monitor) else 1.0
 
