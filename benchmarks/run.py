@@ -98,8 +98,8 @@ def article_tinygraph():
 
     def step():
         opt.zero_grad()
-        error = loss(net(X), y)
-        net.backward(loss.backward(), need_dx=False)
+        error = loss(net(X, needs_dx=False), y)
+        net.backward(loss.backward())
         opt.step()
         return error
 
@@ -194,8 +194,8 @@ def mlp_tinygraph():
 
     def step():
         opt.zero_grad()
-        error = loss(net(x), y)
-        net.backward(loss.backward(), need_dx=False)
+        error = loss(net(x, needs_dx=False), y)
+        net.backward(loss.backward())
         opt.step()
         return error
 

@@ -5,10 +5,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 RUN = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
 
 
 def test_quick_benchmark_runs_and_prints_every_ratio():
+    pytest.importorskip("sklearn", reason="the benchmark compares with scikit-learn: pip install 'tinygraph[bench]'")
     result = subprocess.run([sys.executable, str(RUN), "--quick"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

@@ -66,11 +66,15 @@ def test_a_layer_used_twice_in_one_sequential_sums_its_gradients():
 def test_direct_forward_call_on_a_container_keeps_shared_inputs_too():
     shared = tg.Dense(2, 2, rng=0)
     net = tg.Sequential(shared, shared)
-    x = np.ones((1, 2))
-    y = net.forward(x)
-    net.backward(np.ones_like(y))
-    net(x)
-    net.backward(np.ones_like(y))  # a second full pass works after the direct call
+    x = np.array([[1.0, -2.0]])
+    W, b = shared.weight.value, shared.bias.value
+    for run in (net.forward, net):  # a direct call and a call give the same pass
+        net.zero_grad()
+        y = run(x)
+        dx = net.backward(np.ones_like(y))
+        h = x @ W + b
+        np.testing.assert_allclose(dx, np.ones_like(y) @ W.T @ W.T, rtol=1e-14)
+        np.testing.assert_allclose(shared.weight.grad, x.T @ (np.ones_like(y) @ W.T) + h.T @ np.ones_like(y), rtol=1e-14)
 
 
 def test_each_backward_consumes_one_forward():
@@ -81,14 +85,20 @@ def test_each_backward_consumes_one_forward():
         net.backward(np.ones_like(y))
 
 
-def test_forward_again_and_again_keeps_one_saved_value_per_use():
+def test_forward_again_and_again_keeps_only_the_last_pass():
     shared = tg.Dense(2, 2, rng=0)
     act = tg.Tanh()
     net = tg.Sequential(shared, act, shared)
     for _ in range(100):
-        net(np.ones((3, 2)))
-        act.forward(np.ones((3, 2)))  # a direct call outside a model is a pass of its own
-    assert len(shared._saved.values) == 2 and len(act._saved.values) == 1
+        y = net(np.ones((3, 2)))
+    act.forward(np.ones((3, 2)))  # a direct call outside a model is a pass of its own
+    act.backward(np.ones((3, 2)))  # it takes the direct call...
+    with pytest.raises(RuntimeError, match="backward called before forward"):
+        act.backward(np.ones((3, 2)))  # ...and the net's earlier pass is gone: only the last pass is kept
+    y = net(np.ones((3, 2)))
+    net.backward(np.ones_like(y))  # both uses of the shared layer in this pass are there, once each
+    with pytest.raises(RuntimeError, match="backward called before forward"):
+        shared.backward(np.ones_like(y))
 
 
 @given(graphs())
@@ -141,7 +151,7 @@ def test_parallel_add_sums_outputs_and_gives_every_branch_all_of_dy():
 
 
 def test_parallel_refuses_bad_merges_and_mismatched_branches():
-    with pytest.raises(ValueError, match="merge must be 'concat' or 'add'"):
+    with pytest.raises(ValueError, match="merge must be one of 'concat', 'add'"):
         tg.Parallel(tg.Identity(), merge="mean")
     with pytest.raises(ValueError, match="at least one branch"):
         tg.Parallel()
@@ -208,7 +218,7 @@ def test_evaluating_again_and_again_does_not_grow_memory():
 
 @pytest.mark.parametrize("make", [lambda: tg.Sequential(tg.ReLU), lambda: tg.Parallel(tg.Tanh), lambda: tg.Residual(tg.Identity)])
 def test_a_layer_class_instead_of_a_layer_gets_a_hint(make):
-    with pytest.raises(TypeError, match=r"the class \w+; create the layer first: \w+\(\)"):
+    with pytest.raises(TypeError, match=r"the class \w+; create one first: \w+\(\)"):
         make()
 
 

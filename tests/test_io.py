@@ -57,7 +57,7 @@ def test_the_file_is_a_plain_npz_with_a_versioned_json_header(tmp_path):
     with np.load(tmp_path / "m.npz", allow_pickle=False) as data:
         assert sorted(data.files) == sorted([HEADER, "0.weight", "0.bias"])
         header = json.loads(str(data[HEADER]))
-    assert header["version"] == 1 and header["dtype"] == "float64"
+    assert header["version"] == 2 and header["dtype"] == "float64"
     assert header["model"]["layers"][1] == {"type": "Sigmoid", "id": 2}
 
 
@@ -144,3 +144,41 @@ def test_a_truncated_file_is_refused(tmp_path):
 def test_a_missing_file_is_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         tg.load(tmp_path / "absent.npz")
+
+
+def write_version_1_file(path):
+    """A file exactly as tinygraph 0.1 wrote it: no `axis` for Softmax and Parallel (their axis was the last)."""
+    model = {"type": "Sequential", "id": 0, "layers": [
+        {"type": "Dense", "id": 1, "in_features": 3, "out_features": 4, "bias": True},
+        {"type": "Softmax", "id": 2},
+        {"type": "Parallel", "id": 3, "merge": "concat", "layers": [
+            {"type": "Dense", "id": 4, "in_features": 4, "out_features": 2, "bias": False}, {"type": "Identity", "id": 5},
+        ]},
+    ]}
+    header = json.dumps({"format": "tinygraph", "version": 1, "dtype": "float64", "model": model})
+    rng = np.random.default_rng(0)
+    arrays = {"0.weight": rng.standard_normal((3, 4)), "0.bias": rng.standard_normal(4), "2.0.weight": rng.standard_normal((4, 2))}
+    np.savez(path, **{HEADER: np.array(header)}, **arrays)
+    return arrays
+
+
+def test_files_written_by_version_1_still_load(tmp_path):
+    arrays = write_version_1_file(tmp_path / "v1.npz")
+    model = tg.load(tmp_path / "v1.npz")
+    assert repr(model) == "Sequential(Dense(3→4) >> Softmax >> Parallel(Dense(4→2, bias=False) | Identity, merge='concat'))"
+    x = np.random.default_rng(1).standard_normal((5, 3))
+    z = x @ arrays["0.weight"] + arrays["0.bias"]
+    h = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(model.predict(x), np.hstack([h @ arrays["2.0.weight"], h]), rtol=1e-12)
+
+
+def test_a_version_2_file_must_say_every_setting(tmp_path):
+    write_version_1_file(tmp_path / "v1.npz")
+    with np.load(tmp_path / "v1.npz") as data:
+        arrays = {name: data[name] for name in data.files}
+    header = json.loads(str(arrays[HEADER]))
+    header["version"] = 2
+    arrays[HEADER] = np.array(json.dumps(header))
+    np.savez(tmp_path / "v2.npz", **arrays)
+    with pytest.raises(ValueError, match=r"Softmax needs exactly the keys \['axis', 'id', 'type'\]"):
+        tg.load(tmp_path / "v2.npz")

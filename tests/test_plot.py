@@ -121,7 +121,7 @@ def test_inputs_that_are_not_points_in_the_plane_are_refused(tmp_path, shape, fu
 
 @pytest.mark.parametrize("resolution", [0, 1, 2.5])
 def test_a_grid_needs_two_points_per_axis(tmp_path, moons, resolution):
-    with pytest.raises(ValueError, match=rf"resolution must be an int >= 2 .*got {resolution}$"):
+    with pytest.raises(ValueError, match=rf"resolution must be an int >= 2, got {resolution!r}$"):
         plot.plot_decision_boundary(scores, *moons, tmp_path / "x.png", resolution=resolution)
 
 

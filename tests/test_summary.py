@@ -8,13 +8,13 @@ from tinygraph.testing import graphs
 def test_summary_of_the_article_network_needs_no_data():
     table = tg.article_network(1).summary()
     lines = table.splitlines()
-    assert lines[0].split() == ["layer", "output", "width", "parameters"]
+    assert lines[0].split() == ["layer", "output", "shape", "parameters"]
     assert [line.split() for line in lines[2:7]] == [
-        ["Sequential", "1", "16"],
-        ["0", "Dense(3→4,", "bias=False)", "4", "12"],
-        ["1", "Sigmoid", "4", "0"],
-        ["2", "Dense(4→1,", "bias=False)", "1", "4"],
-        ["3", "Sigmoid", "1", "0"],
+        ["Sequential", "(n,", "1)", "16"],
+        ["0", "Dense(3→4,", "bias=False)", "(n,", "4)", "12"],
+        ["1", "Sigmoid", "(n,", "4)", "0"],
+        ["2", "Dense(4→1,", "bias=False)", "(n,", "1)", "4"],
+        ["3", "Sigmoid", "(n,", "1)", "0"],
     ]
     assert lines[-1] == "total parameters: 16 (trainable: 16)"
     assert repr(table) == str(table)  # shows as the table at the prompt
@@ -25,7 +25,8 @@ def test_summary_nests_containers_and_counts_a_shared_layer_once():
     net = tg.Sequential(tg.Dense(4, 8, rng=1), tg.Residual(tg.Sequential(shared, tg.Tanh(), shared)),
                         tg.Parallel(tg.Dense(8, 2, rng=2), tg.Identity(), merge="concat"))
     lines = net.summary().splitlines()
-    assert any(line.split()[:2] == ["2", "Parallel(merge='concat')"] and line.split()[-2:] == ["10", "18"] for line in lines)
+    assert any(line.split()[:2] == ["2", "Parallel(merge='concat')"] and line.split()[-3:] == ["(n,", "10)", "18"]
+               for line in lines)
     assert any("1.layer.2 (the layer 1.layer.0, shared)" in line for line in lines)
     assert lines[-1] == "total parameters: 130 (trainable: 130)"  # 4*8+8 + 8*8+8 (once) + 8*2+2
 
@@ -33,9 +34,9 @@ def test_summary_nests_containers_and_counts_a_shared_layer_once():
 @given(graphs())
 def test_summary_widths_and_counts_agree_with_the_model(net_and_x):
     net, x = net_and_x
-    lines = net.summary(n_in=x.shape[1]).splitlines()
+    lines = net.summary(x.shape[1]).splitlines()
     top = lines[2].split()
-    assert int(top[-2]) == net(x).shape[1]
+    assert top[-3:-1] == ["(n,", f"{net(x).shape[1]})"]
     assert int(top[-1].replace(",", "")) == sum(p.value.size for p in net.parameters())
     assert lines[-1].startswith(f"total parameters: {sum(p.value.size for p in net.parameters()):,}")
 
@@ -43,8 +44,10 @@ def test_summary_widths_and_counts_agree_with_the_model(net_and_x):
 def test_summary_without_a_known_input_width_says_so():
     lines = tg.Sequential(tg.Tanh(), tg.Softmax()).summary().splitlines()
     assert lines[2].split() == ["Sequential", "?", "0"]
-    assert "pass summary(n_in=...)" in lines[-1]
-    assert tg.Sequential(tg.Tanh()).summary(n_in=3).splitlines()[2].split() == ["Sequential", "3", "0"]
+    assert "pass summary(input_shape=...)" in lines[-1]
+    assert tg.Sequential(tg.Tanh()).summary(3).splitlines()[2].split() == ["Sequential", "(n,", "3)", "0"]
+    images = tg.Sequential(tg.Tanh(), tg.Dense(8, 2)).summary(input_shape=(1, 8, 8)).splitlines()
+    assert images[2].split() == ["Sequential", "(n,", "1,", "8,", "2)", "18"]  # Dense acts on the last axis
 
 
 def test_summary_leaves_the_model_alone():

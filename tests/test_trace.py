@@ -9,7 +9,7 @@ from tinygraph.testing import graphs
 def test_trace_records_every_layer_forward_and_backward():
     net = tg.Sequential(tg.Dense(3, 4, rng=0), tg.Tanh(), tg.Dense(4, 2, rng=1))
     x, dy = np.random.default_rng(0).standard_normal((5, 3)), np.random.default_rng(1).standard_normal((5, 2))
-    record = tg.trace(net, x, grad=dy)
+    record = tg.trace(net, x, dy=dy)
     assert [row.name for row in record.rows] == ["net", "0", "1", "2"]
     W1, b1, W2, _ = (p.value for p in net.parameters())
     h = np.tanh(x @ W1 + b1)
@@ -52,7 +52,7 @@ def test_trace_leaves_the_model_untouched_and_agrees_with_it(net_and_x):
 
 
 def test_trace_refuses_a_bad_upstream_gradient():
-    with pytest.raises(ValueError, match=r"grad has shape \(2, 2\), the model's output has shape \(2, 1\)"):
-        tg.trace(tg.Dense(3, 1), np.ones((2, 3)), grad=np.ones((2, 2)))
+    with pytest.raises(ValueError, match=r"dy has shape \(2, 2\), the model's output has shape \(2, 1\)"):
+        tg.trace(tg.Dense(3, 1), np.ones((2, 3)), dy=np.ones((2, 2)))
     with pytest.raises(TypeError, match="must be a tinygraph Layer"):
         tg.trace(tg.MSE(), np.ones((2, 3)))

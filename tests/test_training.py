@@ -1,3 +1,4 @@
+import copy
 import io
 import math
 
@@ -243,7 +244,7 @@ def test_invalid_fit_arguments(kwargs, match):
 def test_mismatched_lengths_are_refused():
     X, y = regression_data()
     net = small_net()
-    with pytest.raises(ValueError, match="X has 50 samples but y has shape"):
+    with pytest.raises(ValueError, match="X has 50 samples but target has shape"):
         tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.01), X, y[:-1], epochs=1, progress=False)
 
 
@@ -264,7 +265,7 @@ def test_float32_training_stays_float32_everywhere():
            callbacks=[lambda epoch, logs: outputs.append(net.predict(X).dtype)])
     assert outputs == [np.float32, np.float32]
     assert all(p.value.dtype == p.grad.dtype == np.float32 for p in net.parameters())
-    assert all(buffer.dtype == np.float32 for buffer in opt.state("momentum") + opt.state("work"))
+    assert all(state["momentum"].dtype == np.float32 for state in opt.state.values())
 
 
 class FakeTerminal(io.StringIO):
@@ -322,25 +323,57 @@ def test_fit_refuses_a_model_that_already_holds_nan():
 
 def test_fit_does_not_compute_the_gradient_of_the_input():
     class Spy(tg.Dense):
-        def backward(self, dy, need_dx=True):
-            self.asked.append(need_dx)
-            return super().backward(dy, need_dx)
+        asked = []
+
+        def backward(self, dy):
+            self.asked.append(self.needs_dx)
+            return super().backward(dy)
 
     X, y = regression_data()
-    first = Spy(3, 2, rng=0)
-    first.asked = []
-    net = tg.Sequential(first, tg.Tanh(), tg.Dense(2, 1, rng=1))
+    first, second = Spy(3, 2, rng=0), Spy(2, 1, rng=1)
+    net = tg.Sequential(first, tg.Tanh(), second)
     tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.01), X, y, epochs=1, batch_size=25, progress=False)
-    assert first.asked == [False, False]
+    assert Spy.asked == [True, False, True, False]  # per step: the second layer's dx is needed, the first's not
+
+
+def hand_written_fit(net, X, target, epochs, batch_size, lr):
+    """What fit(..., shuffle=False) does with MSE and SGD, written out."""
+    loss, opt = tg.MSE(), tg.SGD(net.parameters(), lr=lr)
+    for _ in range(epochs):
+        for start in range(0, len(X), batch_size):
+            opt.zero_grad()
+            loss(net(X[start : start + batch_size]), target[start : start + batch_size])
+            net.backward(loss.backward())
+            opt.step()
 
 
 @given(graphs())
-def test_fit_trains_any_graph_of_layers(net_and_x):
+def test_fit_trains_any_graph_of_layers_as_the_hand_written_loop_does(net_and_x):
     graph, x = net_and_x
+    graph.eval()  # Dropout off: both runs compute the same function
     net = tg.Sequential(tg.Dense(x.shape[1], x.shape[1], rng=0), graph)  # something to train in every graph
+    twin = copy.deepcopy(net)
     target = np.random.default_rng(0).standard_normal(net(x).shape)
-    start = tg.MSE()(net.predict(x), target)
-    history = tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.01), x, target, epochs=3, batch_size=4, progress=False)
+    start = net.state_dict()
+    history = tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.01), x, target, epochs=3, batch_size=4,
+                     shuffle=False, progress=False)
+    hand_written_fit(twin, x, target, epochs=3, batch_size=4, lr=0.01)
     assert len(history.history["loss"]) == 3 and all(np.isfinite(history.history["loss"]))
-    assert all(np.isfinite(p.value).all() for p in net.parameters())
-    assert np.isfinite(start)
+    for name, value in net.state_dict().items():
+        np.testing.assert_allclose(value, twin.state_dict()[name], rtol=1e-12, atol=1e-15)
+    assert any(not np.array_equal(value, start[name]) for name, value in net.state_dict().items()), "nothing trained"
+
+
+def test_the_graph_check_catches_a_fit_that_does_not_update():
+    class Frozen(tg.SGD):
+        def update(self, p, g, state):
+            pass  # the broken twin: no update at all
+
+    x = np.random.default_rng(1).standard_normal((8, 3))
+    net = tg.Sequential(tg.Dense(3, 3, rng=0), tg.Tanh())
+    twin = copy.deepcopy(net)
+    target = np.zeros((8, 3))
+    tg.fit(net, tg.MSE(), Frozen(net.parameters(), lr=0.01), x, target, epochs=3, batch_size=4, shuffle=False,
+           progress=False)
+    hand_written_fit(twin, x, target, epochs=3, batch_size=4, lr=0.01)
+    assert not np.allclose(net[0].weight.value, twin[0].weight.value, rtol=1e-12, atol=1e-15)

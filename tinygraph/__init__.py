@@ -8,21 +8,24 @@
 
 from . import datasets, init, plot
 from .article import article_network, train_article
+from .callbacks import Callback, EarlyStopping, EpochHook, History
 from .containers import Parallel, Residual, Sequential
-from .core import Layer, Parameter
-from .gradcheck import GradcheckReport, gradcheck
+from .inspect.gradcheck import GradcheckReport, gradcheck
+from .inspect.trace import TraceRecord, trace
 from .io import load, save
+from .layer import Layer
 from .layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .losses import MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, SumSquaredError
 from .optim import SGD, Adam, Optimizer
-from .trace import TraceRecord, trace
-from .training import Callback, EarlyStopping, EpochHook, History, evaluate, fit
+from .parameter import Parameter
+from .training import evaluate, fit
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Adam", "BinaryCrossEntropy", "Callback", "Dense", "Dropout", "EarlyStopping", "EpochHook", "GradcheckReport",
     "History", "Identity", "Layer", "LeakyReLU", "Loss", "MSE", "Optimizer", "Parallel", "Parameter", "ReLU",
-    "Residual", "SGD", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy", "SumSquaredError", "Tanh", "article_network", "datasets", "evaluate", "fit",
-    "TraceRecord", "gradcheck", "init", "load", "plot", "save", "trace", "train_article",
+    "Residual", "SGD", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy", "SumSquaredError", "Tanh",
+    "TraceRecord", "article_network", "datasets", "evaluate", "fit", "gradcheck", "init", "load", "plot", "save",
+    "trace", "train_article",
 ]

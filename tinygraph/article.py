@@ -15,10 +15,10 @@ import numpy as np
 from .containers import Sequential
 from .datasets import article
 from .init import as_rng
+from .inspect.trace import trace
 from .layers import Dense, Sigmoid
 from .losses import SumSquaredError
 from .optim import SGD
-from .trace import trace
 
 
 def article_network(rng=None):
@@ -80,7 +80,7 @@ def explain_first_iteration(seed=1):
     net = article_network(seed)
     loss = SumSquaredError()
     loss(net(X), y)
-    record = trace(net, X, grad=loss.backward())  # dL/dl2 = l2 - y
+    record = trace(net, X, dy=loss.backward())  # dL/dl2 = l2 - y
     blog = blog_variables(net, X, y)
     ours = [
         ("l1", "y of layer 1 (Sigmoid)", record.row("1").y),

@@ -14,7 +14,8 @@ from .io import save
 from .layers import Dense, Dropout, ReLU, Sigmoid, Tanh
 from .losses import SoftmaxCrossEntropy
 from .optim import SGD
-from .selfcheck import builtin_cases, run_checks
+from .inspect.selfcheck import builtin_cases, run_checks
+from .text import table
 from .training import evaluate, fit
 
 # dataset -> (loader(rng), default hidden widths, default epochs)
@@ -194,12 +195,12 @@ def print_first_iteration(seed, out):
 
 def run_gradcheck(args, out):
     results = run_checks(builtin_cases())
-    label_width = max(len(label) for label, _ in results)
-    print(f"{'checked':{label_width}}  {'max abs err':>11}  {'max rel err':>11}  result", file=out)
+    rows = []
     for label, report in results:
         max_abs = max((row.max_abs for row in report.rows), default=0.0)
         max_rel = max((row.max_rel for row in report.rows), default=0.0)
-        print(f"{label:{label_width}}  {max_abs:11.2e}  {max_rel:11.2e}  {'ok' if report.ok else 'FAILED'}", file=out)
+        rows.append([label, f"{max_abs:.2e}", f"{max_rel:.2e}", "ok" if report.ok else "FAILED"])
+    print("\n".join(table(["checked", "max abs err", "max rel err", "result"], rows, right={1, 2})), file=out)
     failed = [(label, report) for label, report in results if not report.ok]
     for label, report in failed:
         print(f"\n{report}", file=out)

@@ -1,20 +1,60 @@
 """Containers: layers made of layers. `Sequential` chains them, `Residual` adds a skip, `Parallel` fans out.
 
-With `Sequential` and `Parallel` any series-parallel graph of layers can be written, and every
-container's forward and backward stay plain code: backward visits the children in reverse.
+Each is plain code: forward calls its children as `layer(x)`, backward visits them in reverse and
+adds up the gradients where one input fed several of them. (For graphs that are not series-parallel,
+see `tinygraph.graph`.)
 """
 
 import numpy as np
 
-from .core import Layer, as_input, in_pass, run_backward
+from . import checks
+from .layer import Layer
+from .text import nested_repr
 
 
-class Sequential(Layer):
+class Container(Layer):
+    """A layer holding an ordered list of child layers `self.layers`, named `"0"`, `"1"`, ... in paths.
+
+    It supports `len`, indexing (a slice gives a new container of the same kind and settings, holding
+    the same layer objects) and iteration. Its input goes to its children as it is: they check it.
+    """
+
+    def __init__(self, layers):
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"{type(self).__name__}: argument {i} must be a Layer, got {checks.describe(layer)}")
+        self.layers = list(layers)
+
+    def as_input(self, x):
+        return x
+
+    def named_members(self):
+        for i, layer in enumerate(self.layers):
+            yield str(i), layer
+
+    def holds_members(self):
+        return bool(self.layers)
+
+    def __len__(self):
+        return len(self.layers)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self.with_layers(self.layers[index])
+        return self.layers[index]
+
+    def __iter__(self):
+        return iter(self.layers)
+
+    def with_layers(self, layers):
+        """A container like this one holding `layers` (what a slice gives)."""
+        return type(self)(*layers)
+
+
+class Sequential(Container):
     """Run layers one after another: `y = f_k(... f_2(f_1(x)))`; backward runs them in reverse.
 
-    A container is a layer, so containers nest. It supports `len`, indexing (a slice gives a new
-    `Sequential` of the same layer objects) and iteration. Its parameters are named by position:
-    `"0.weight"`, `"2.bias"`, `"1.0.weight"` for a nested one.
+    Its parameters are named by position: `"0.weight"`, `"2.bias"`, `"1.0.weight"` for a nested one.
 
     >>> from tinygraph import Dense, Sigmoid
     >>> net = Sequential(Dense(3, 4), Sigmoid(), Dense(4, 1), Sigmoid())
@@ -25,39 +65,17 @@ class Sequential(Layer):
     """
 
     def __init__(self, *layers):
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, Layer):
-                raise TypeError(f"Sequential: argument {i} must be a Layer, got {describe(layer)}")
-        self.layers = list(layers)
+        super().__init__(layers)
 
     def forward(self, x):
-        if not in_pass():  # called as net.forward(x): run as net(x), so a layer used twice keeps both inputs
-            return self(x)
         for layer in self.layers:
-            x = layer.forward(x)  # inside the pass already: no need to open one per layer
+            x = layer(x)
         return x
 
-    can_skip_dx = True
-
-    def backward(self, dy, need_dx=True):
-        for layer in reversed(self.layers[1:]):
+    def backward(self, dy):
+        for layer in reversed(self.layers):
             dy = layer.backward(dy)
-        return run_backward(self.layers[0], dy, need_dx) if self.layers else dy
-
-    def named_members(self):
-        for i, layer in enumerate(self.layers):
-            yield str(i), layer
-
-    def __len__(self):
-        return len(self.layers)
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return Sequential(*self.layers[index])
-        return self.layers[index]
-
-    def __iter__(self):
-        return iter(self.layers)
+        return dy
 
     def __repr__(self):
         return nested_repr("Sequential", [repr(layer) for layer in self.layers], ">>")
@@ -68,7 +86,6 @@ class Residual(Layer):
 
     `f` must keep the shape of its input; if it does not, the first forward raises `ValueError`.
 
-    >>> import numpy as np
     >>> from tinygraph import Dense
     >>> block = Residual(Dense(3, 3, init="zeros"))
     >>> block(np.ones((2, 3)))
@@ -78,38 +95,34 @@ class Residual(Layer):
 
     def __init__(self, layer):
         if not isinstance(layer, Layer):
-            raise TypeError(f"Residual: expected a Layer, got {describe(layer)}")
+            raise TypeError(f"Residual: expected a Layer, got {checks.describe(layer)}")
         self.layer = layer
 
     def forward(self, x):
-        if not in_pass():  # called as residual.forward(x): run as residual(x), in one pass
-            return self(x)
-        x = as_input(self, x)
-        fx = self.layer.forward(x)
+        fx = self.layer(x)
         if fx.shape != x.shape:
             raise ValueError(
                 f"{self!r}: the inner layer maps shape {x.shape} to {fx.shape}; x + f(x) needs f to keep the shape"
             )
         return x + fx
 
-    can_skip_dx = True
-
-    def backward(self, dy, need_dx=True):
-        dx_inner = run_backward(self.layer, dy, need_dx)
-        return dy + dx_inner if need_dx else None
+    def backward(self, dy):
+        dx_inner = self.layer.backward(dy)
+        if self.needs_dx:
+            return dy + dx_inner
 
     def __repr__(self):
         return nested_repr("Residual", [repr(self.layer)], "")
 
 
-class Parallel(Layer):
-    """The same input through every branch, merged: `concat` joins the outputs along the features, `add` sums them.
+class Parallel(Container):
+    """The same input through every branch, merged: `concat` joins the outputs along `axis`, `add` sums them.
 
-    concat: `y = [f_1(x), f_2(x), ...]`, backward splits `dy` by the branches' widths;
-    add: `y = f_1(x) + f_2(x) + ...`, every branch gets all of `dy`. Either way `dx` is the sum of the
-    branches' input gradients (each branch saw the same `x`).
+    concat: `y = [f_1(x), f_2(x), ...]` along `axis` (the last by default; `axis=1` for the channels
+    of NCHW images), backward splits `dy` by the branches' sizes along it; add: `y = f_1(x) + f_2(x) + ...`,
+    every branch gets all of `dy`. Either way `dx` is the sum of the branches' input gradients (each
+    branch saw the same `x`).
 
-    >>> import numpy as np
     >>> from tinygraph import Dense, Identity
     >>> Parallel(Identity(), Dense(2, 3), merge="concat")(np.ones((4, 2))).shape
     (4, 5)
@@ -117,94 +130,55 @@ class Parallel(Layer):
 
     MERGES = ("concat", "add")
 
-    def __init__(self, *branches, merge="concat"):
+    def __init__(self, *branches, merge="concat", axis=-1):
         if not branches:
             raise ValueError("Parallel: needs at least one branch")
         for i, branch in enumerate(branches):
             if not isinstance(branch, Layer):
-                raise TypeError(f"Parallel: branch {i} must be a Layer, got {describe(branch)}")
-        if merge not in self.MERGES:
-            raise ValueError(f"Parallel: merge must be 'concat' or 'add', got {merge!r}")
-        self.branches = list(branches)
-        self.merge = merge
+                raise TypeError(f"Parallel: branch {i} must be a Layer, got {checks.describe(branch)}")
+        super().__init__(branches)
+        self.merge = checks.choice("Parallel", "merge", merge, self.MERGES)
+        self.axis = checks.integer("Parallel", "axis", axis, minimum=-(2**31))
+
+    @property
+    def branches(self):
+        return self.layers
 
     def forward(self, x):
-        if not in_pass():  # called as parallel.forward(x): run as parallel(x), one pass for all branches
-            return self(x)
-        outputs = [branch.forward(x) for branch in self.branches]
-        shapes = [out.shape for out in outputs]
+        outputs = [branch(x) for branch in self.layers]
+        shapes = [y.shape for y in outputs]
         if self.merge == "add":
             if len(set(shapes)) > 1:
                 raise ValueError(f"{self!r}: merge='add' needs branches of one shape, got {shapes}")
             self.save_for_backward(None)
-            return np.sum(outputs, axis=0) if len(outputs) > 1 else outputs[0]
-        if len({shape[0] for shape in shapes}) > 1 or any(len(shape) != 2 for shape in shapes):
-            raise ValueError(f"{self!r}: merge='concat' needs 2-D outputs with one batch size, got {shapes}")
-        widths = [shape[1] for shape in shapes]
-        self.save_for_backward(widths)
-        return np.concatenate(outputs, axis=1)
+            return sum(outputs[1:], outputs[0])
+        ndim = outputs[0].ndim
+        axis = self.axis % ndim if -ndim <= self.axis < ndim else 0
+        if axis == 0 or any(len(shape) != ndim for shape in shapes) or len(
+            {shape[:axis] + shape[axis + 1 :] for shape in shapes}
+        ) > 1:
+            raise ValueError(
+                f"{self!r}: merge='concat' along axis {self.axis} needs outputs that agree on every other axis "
+                f"(and it cannot be the batch axis), got {shapes}"
+            )
+        sizes = [shape[axis] for shape in shapes]
+        self.save_for_backward(np.cumsum(sizes)[:-1], axis)
+        return np.concatenate(outputs, axis=axis)
 
-    can_skip_dx = True
+    def backward(self, dy):
+        saved = self.pop_saved()
+        pieces = [dy] * len(self.layers) if saved is None else np.split(dy, saved[0], axis=saved[1])
+        # reverse order, so that a layer shared between branches takes its latest forward first
+        dxs = [branch.backward(piece) for branch, piece in zip(self.layers[::-1], pieces[::-1])]
+        dxs = [dx for dx in dxs if dx is not None]  # None: a branch whose input has no gradient
+        if self.needs_dx and dxs:
+            return sum(dxs[1:], dxs[0])
 
-    def backward(self, dy, need_dx=True):
-        widths = self.pop_saved()
-        if widths is None:
-            pieces = [dy] * len(self.branches)
-        else:
-            if np.shape(dy)[1:] != (sum(widths),):
-                raise ValueError(f"{self!r}.backward: dy has shape {np.shape(dy)}, expected (n_batch, {sum(widths)})")
-            pieces = np.split(dy, np.cumsum(widths)[:-1], axis=1)
-        # reverse order, so that a layer shared between branches gets its latest forward first
-        dx = [run_backward(branch, piece, need_dx) for branch, piece in zip(self.branches[::-1], pieces[::-1])]
-        if not need_dx:
-            return None
-        return np.sum(dx, axis=0) if len(dx) > 1 else dx[0]
-
-    def named_members(self):
-        for i, branch in enumerate(self.branches):
-            yield str(i), branch
-
-    def __len__(self):
-        return len(self.branches)
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return Parallel(*self.branches[index], merge=self.merge)
-        return self.branches[index]
-
-    def __iter__(self):
-        return iter(self.branches)
+    def with_layers(self, layers):
+        return Parallel(*layers, merge=self.merge, axis=self.axis)
 
     def extra_repr(self):
-        return f"merge={self.merge!r}"
+        return f"merge={self.merge!r}" + ("" if self.axis == -1 else f", axis={self.axis}")
 
     def __repr__(self):
-        return nested_repr("Parallel", [repr(branch) for branch in self.branches], "|", self.extra_repr())
-
-
-def nested_repr(name, parts, joiner, suffix="", width=100):
-    """`Name(a >> b >> c, suffix)` on one line when it fits in `width`, else one part per line, indented:
-
-        Sequential(
-          Dense(64→128)
-          >> ReLU
-          >> Dense(128→10)
-        )
-    """
-    args = f" {joiner} ".join(parts) + (f", {suffix}" if suffix else "")
-    if len(name) + len(args) + 2 <= width and "\n" not in args:
-        return f"{name}({args})"
-    lines = [f"{name}("]
-    for i, part in enumerate(parts):
-        lead = "  " if i == 0 or not joiner else f"  {joiner} "
-        lines.append(lead + part.replace("\n", "\n" + " " * len(lead)))
-    if suffix:
-        lines.append(f"  {suffix}")
-    return "\n".join(lines + [")"])
-
-
-def describe(thing):
-    """How to name a non-layer in an error; a layer class gets a hint to call it."""
-    if isinstance(thing, type) and issubclass(thing, Layer):
-        return f"the class {thing.__name__}; create the layer first: {thing.__name__}()"
-    return f"{type(thing).__name__} {thing!r:.60}"
+        return nested_repr("Parallel", [repr(branch) for branch in self.layers], "|", self.extra_repr())

@@ -1,9 +1,8 @@
 """Datasets as NumPy arrays `(X, y)`, batch first."""
 
-from numbers import Real
-
 import numpy as np
 
+from . import checks
 from .init import as_rng
 
 
@@ -33,12 +32,12 @@ def xor(n_samples=None, noise=0.0, seed=None):
     >>> X.shape, y.shape, y.sum()
     ((100, 2), (100,), np.int64(50))
     """
-    check_noise("xor", noise)
+    checks.number("xor", "noise", noise, low=0)
     rng = as_rng(seed)
     if n_samples is None:
         corner = np.arange(4)
     else:
-        check_n_samples("xor", n_samples)
+        checks.integer("xor", "n_samples", n_samples)
         corner = rng.permutation(np.arange(n_samples) % 4)
     corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
     X = corners[corner] + noise * rng.standard_normal((len(corner), 2))
@@ -61,10 +60,9 @@ def spirals(n_samples=400, noise=0.1, turns=1.25, seed=None):
     >>> X.shape, y.shape, y.sum()
     ((200, 2), (200,), np.int64(100))
     """
-    check_n_samples("spirals", n_samples)
-    check_noise("spirals", noise)
-    if not isinstance(turns, Real) or not 0 < turns < np.inf:
-        raise ValueError(f"spirals: turns must be a finite number > 0, got {turns!r}")
+    checks.integer("spirals", "n_samples", n_samples)
+    checks.number("spirals", "noise", noise, low=0)
+    checks.number("spirals", "turns", turns, low=0, low_open=True)
 
     def arm(m):
         t = np.sqrt((np.arange(m) + 0.5) / m)
@@ -86,8 +84,8 @@ def moons(n_samples=400, noise=0.1, seed=None):
     >>> X.shape, y.shape, y.sum()
     ((100, 2), (100,), np.int64(50))
     """
-    check_n_samples("moons", n_samples)
-    check_noise("moons", noise)
+    checks.integer("moons", "n_samples", n_samples)
+    checks.number("moons", "noise", noise, low=0)
     n_0 = n_samples // 2
     t_0, t_1 = np.linspace(0, np.pi, n_0), np.linspace(0, np.pi, n_samples - n_0)
     upper = np.column_stack([np.cos(t_0), np.sin(t_0)])
@@ -129,8 +127,7 @@ def train_test_split(X, y, test_fraction=0.2, seed=None):
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"train_test_split: X has {len(X)} samples but y has {len(y)}")
-    if not isinstance(test_fraction, Real) or not 0 < test_fraction < 1:
-        raise ValueError(f"train_test_split: test_fraction must be between 0 and 1 (exclusive), got {test_fraction!r}")
+    checks.number("train_test_split", "test_fraction", test_fraction, low=0, high=1, low_open=True)
     n = len(X)
     n_test = round(n * test_fraction)
     if n >= 2:  # an empty part would make a later mean or accuracy meaningless
@@ -147,13 +144,3 @@ def noisy_and_shuffled(X_0, X_1, noise, rng):
     X = X + noise * rng.standard_normal(X.shape)
     order = rng.permutation(len(X))  # a training loop that slices without shuffling still sees both classes
     return X[order], y[order]
-
-
-def check_n_samples(function, n_samples):
-    if not isinstance(n_samples, (int, np.integer)) or isinstance(n_samples, bool) or n_samples < 1:
-        raise ValueError(f"{function}: n_samples must be a positive int, got {n_samples!r}")
-
-
-def check_noise(function, noise):
-    if not isinstance(noise, Real) or not 0 <= noise < np.inf:
-        raise ValueError(f"{function}: noise must be a finite number >= 0, got {noise!r}")

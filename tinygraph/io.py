@@ -19,7 +19,8 @@ import numpy as np
 from .containers import Parallel, Residual, Sequential
 from .layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2 added the axis of Softmax and Parallel; version 1 files read with axis=-1
+READABLE_VERSIONS = (1, 2)
 HEADER = "__tinygraph__"
 DTYPES = ("float32", "float64")
 
@@ -44,6 +45,10 @@ def _merge(value):
     return value in Parallel.MERGES
 
 
+def _axis(value):
+    return isinstance(value, int) and not isinstance(value, bool) and -64 <= value < 64
+
+
 def _one_child(config, children):
     if len(children) != 1:
         raise ValueError(f"Residual wraps exactly one layer, got {len(children)}")
@@ -51,7 +56,8 @@ def _one_child(config, children):
 
 
 # type name -> (class, {config key: (attribute getter, check)}, layer from (config, children)).
-# A container's children are its named_members(), written as "layers".
+# A container's children are its named_members(), written as "layers". Keys that version 1 did not
+# write (OPTIONAL_IN_V1) may be missing from a version 1 file.
 LAYERS = {
     "Dense": (
         Dense,
@@ -66,18 +72,19 @@ LAYERS = {
     "Tanh": (Tanh, {}, lambda c, children: Tanh()),
     "ReLU": (ReLU, {}, lambda c, children: ReLU()),
     "LeakyReLU": (LeakyReLU, {"alpha": (lambda layer: layer.alpha, _number)}, lambda c, children: LeakyReLU(c["alpha"])),
-    "Softmax": (Softmax, {}, lambda c, children: Softmax()),
+    "Softmax": (Softmax, {"axis": (lambda layer: layer.axis, _axis)}, lambda c, children: Softmax(c.get("axis", -1))),
     "Dropout": (Dropout, {"p": (lambda layer: layer.p, _probability)}, lambda c, children: Dropout(c["p"])),
     "Identity": (Identity, {}, lambda c, children: Identity()),
     "Sequential": (Sequential, {}, lambda c, children: Sequential(*children)),
     "Residual": (Residual, {}, _one_child),
     "Parallel": (
         Parallel,
-        {"merge": (lambda layer: layer.merge, _merge)},
-        lambda c, children: Parallel(*children, merge=c["merge"]),
+        {"merge": (lambda layer: layer.merge, _merge), "axis": (lambda layer: layer.axis, _axis)},
+        lambda c, children: Parallel(*children, merge=c["merge"], axis=c.get("axis", -1)),
     ),
 }
 CONTAINERS = (Sequential, Residual, Parallel)
+OPTIONAL_IN_V1 = {"axis"}
 NAMES = {cls: name for name, (cls, *_) in LAYERS.items()}
 
 
@@ -123,7 +130,8 @@ def load(path):
         if HEADER not in arrays:
             raise ValueError("it has no tinygraph header")
         header = _read_header(arrays.pop(HEADER))
-        model = _build(header["model"], {}, sum(a.size for a in arrays.values()))
+        optional = OPTIONAL_IN_V1 if header["version"] == 1 else set()
+        model = _build(header["model"], {}, sum(a.size for a in arrays.values()), optional)
     except (FileNotFoundError, PermissionError, IsADirectoryError):
         raise
     except (ValueError, KeyError, TypeError, OSError, EOFError, RecursionError, zipfile.BadZipFile) as error:
@@ -184,14 +192,16 @@ def _read_header(array):
     header = json.loads(str(array[()]))
     if not isinstance(header, dict) or header.get("format") != "tinygraph":
         raise ValueError("the header is not a tinygraph header")
-    if header.get("version") != FORMAT_VERSION:
-        raise ValueError(f"unknown format version {header.get('version')!r} (this tinygraph reads version {FORMAT_VERSION})")
+    if header.get("version") not in READABLE_VERSIONS:
+        raise ValueError(
+            f"unknown format version {header.get('version')!r:.20} (this tinygraph reads versions 1 and {FORMAT_VERSION})"
+        )
     if header.get("dtype") not in DTYPES:
         raise ValueError(f"unknown dtype {header.get('dtype')!r}")
     return header
 
 
-def _build(node, built, n_values):
+def _build(node, built, n_values, optional):
     """The layer a node describes; `built` maps ids to layers already made (for `same_as`).
 
     `n_values`, the number of parameter values in the file, bounds what a layer may allocate, so a
@@ -208,12 +218,12 @@ def _build(node, built, n_values):
         raise ValueError(f"unknown layer type {name!r:.80}; known: {', '.join(LAYERS)}")
     cls, config, make = LAYERS[name]
     expected = {"type", "id", *config} | ({"layers"} if cls in CONTAINERS else set())
-    if set(node) != expected:
+    if not set(node) <= expected or not expected - optional <= set(node):
         raise ValueError(f"{name} needs exactly the keys {sorted(expected)}, got {sorted(node)}")
     if not isinstance(node["id"], int) or isinstance(node["id"], bool) or node["id"] in built:
         raise ValueError(f"{name} has a bad or repeated id {node['id']!r:.80}")
     for key, (_, check) in config.items():
-        if not check(node[key]):
+        if key in node and not check(node[key]):
             raise ValueError(f"{name}.{key} has a bad value {node[key]!r:.80} ({check.__name__.strip('_')} expected)")
     if name == "Dense" and node["in_features"] * node["out_features"] > n_values:
         raise ValueError(f"Dense({node['in_features']}→{node['out_features']}) needs more values than the file holds")
@@ -222,7 +232,7 @@ def _build(node, built, n_values):
     if cls in CONTAINERS:
         if not isinstance(node["layers"], list):
             raise ValueError(f"{name}.layers must be a list")
-        children = [_build(child, built, n_values) for child in node["layers"]]
+        children = [_build(child, built, n_values, optional) for child in node["layers"]]
     layer = make(node, children)
     built[node["id"]] = layer
     return layer

@@ -6,20 +6,25 @@ A loss owns only its own derivative: it never folds in the derivative of the lay
 Each reduction matches the PyTorch loss named in its docstring.
 """
 
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 
 import numpy as np
 
-from .core import FLOAT_DTYPES, as_numeric
+from .calls import Differentiable, loss_backward, loss_forward
+from .checks import as_float, as_numeric
+from .parameter import FLOAT_DTYPES
 
 
-class Loss(ABC):
+class Loss(Differentiable):
     """Abstract base: `forward(pred, target) -> float` saves what `backward() -> dpred` needs.
 
-    `loss(pred, target)` is `loss.forward(pred, target)`. Each `backward` consumes the most recent call.
+    `loss(pred, target)` is `loss.forward(pred, target)`. Values are saved and taken back as in a layer
+    (`save_for_backward`, `pop_saved`), and each `backward` takes the most recent call.
     """
 
-    _saved = None
+    @classmethod
+    def call_wrappers(cls):
+        return loss_forward, loss_backward
 
     @abstractmethod
     def forward(self, pred, target):
@@ -29,15 +34,8 @@ class Loss(ABC):
     def backward(self):
         """Return `dL/dpred`, an array shaped like `pred`."""
 
-    def __call__(self, pred, target):
-        return self.forward(pred, target)
-
-    def pop_saved(self):
-        saved = self._saved
-        if saved is None:
-            raise RuntimeError(f"{self!r}: backward called before the loss was computed; call loss(pred, target) first")
-        self._saved = None
-        return saved
+    def _before_forward(self):
+        return RuntimeError(f"{self!r}: backward called before the loss was computed; call loss(pred, target) first")
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -70,7 +68,7 @@ class MSE(Loss):
     def forward(self, pred, target):
         pred, target = self.pred_and_target(pred, target)
         diff = pred - target
-        self._saved = diff
+        self.save_for_backward(diff)
         return float(np.vdot(diff, diff)) / diff.size  # vdot: the sum of squares, in one pass
 
     def backward(self):
@@ -87,7 +85,7 @@ class SumSquaredError(Loss):
     def forward(self, pred, target):
         pred, target = self.pred_and_target(pred, target)
         diff = pred - target
-        self._saved = diff
+        self.save_for_backward(diff)
         return 0.5 * float(np.vdot(diff, diff))
 
     def backward(self):
@@ -111,7 +109,7 @@ class BinaryCrossEntropy(Loss):
                     + (" (apply Sigmoid first, or use SoftmaxCrossEntropy on logits)" if name == "pred" else "")
                 )
         log_p, log_1mp = clamped_log(pred), clamped_log(1 - pred)
-        self._saved = (pred, target)
+        self.save_for_backward(pred, target)
         return float(-np.mean(target * log_p + (1 - target) * log_1mp))
 
     EPSILON = float(np.float32(1e-12))  # PyTorch's constant is a C float, 9.99999996e-13
@@ -150,7 +148,7 @@ class SoftmaxCrossEntropy(Loss):
             value = np.add.reduce(np.log(total), axis=None) - np.add.reduce(shifted[np.arange(n_batch), target])
         else:
             value = -np.add.reduce(target * (shifted - np.log(total)), axis=None)
-        self._saved = (p, target)
+        self.save_for_backward(p, target)
         return float(value) / n_batch
 
     def backward(self):
@@ -188,12 +186,6 @@ class SoftmaxCrossEntropy(Loss):
 def clamped_log(p):
     """`max(log(p), -100)` elementwise, with `log(0)` never evaluated (so no warning)."""
     return np.maximum(np.log(p, out=np.full_like(p, -100.0), where=p > 0), -100.0)
-
-
-def as_float(values, what):
-    """`values` as a float32 or float64 array (float64 unless float32 already); `TypeError` for non-numbers."""
-    array = np.asarray(values)
-    return as_numeric(array, array.dtype if array.dtype in FLOAT_DTYPES else np.float64, what)
 
 
 def _reshape_hint(pred_shape, target_shape):

@@ -1,68 +1,43 @@
-"""Optimizers: `SGD` and `Adam`, with exactly the update rules of `torch.optim.SGD` and `torch.optim.Adam`.
+"""Optimizers: `SGD` and `Adam`, each its update rule written out, as `torch.optim.SGD` and `torch.optim.Adam`.
 
-An optimizer holds the `Parameter` objects it was given; `step()` updates their `.value` in place from
-their `.grad`, and `zero_grad()` clears the gradients.
+An optimizer holds the `Parameter` objects it was given. `step()` updates each one's `.value` in place
+from its `.grad`, by the rule in the optimizer's `update(p, g, state)`; `state` is that parameter's own
+dict (momentum buffers, moments, step count), made on its first update, in the parameter's dtype.
+As in PyTorch, a parameter that has no gradient (nothing added into it since `zero_grad()`) is left
+alone: no weight decay, no momentum. `zero_grad()` clears the gradients.
 
-At its first step an optimizer moves the gradients of its parameters into one flat array per dtype
-(each `p.grad` becomes a view of it, so layers still write into `p.grad`), and keeps its state
-(momentum buffers, moments, a scratch array) flat alongside. An update is then a few NumPy calls
-for all parameters together, whatever their number, and allocates no arrays (except with weight
-decay or Nesterov momentum). State has the parameters' dtype, so a float32 model keeps float32 state.
-Replace a parameter's `.grad` array (as `astype` does) and the next step regroups, keeping the state.
+Hyperparameters are checked whenever they are set, so `opt.lr = 0.01` between epochs is as safe as
+the constructor (`opt.lr = float("nan")` is a `ValueError`).
 """
 
-import math
 from abc import ABC, abstractmethod
 
 import numpy as np
 
-from .core import Layer, Parameter
+from . import checks
+from .layer import Layer
+from .parameter import Parameter
 
 
-class Flat:
-    """Parameters of one dtype whose gradients are views of the flat array `grad`, and flat `state`.
+def positive(owner, name, value):
+    return checks.number(owner, name, value, low=0, low_open=True)
 
-    `state` maps a name (`"momentum"`, `"m"`, `"v"`, `"work"`) to a flat array the size of `grad`;
-    `views(name)` cuts one into an array per parameter, shaped like it.
-    """
 
-    def __init__(self, params, old_state):
-        self.params = params
-        self.grad = np.concatenate([p.grad.ravel() for p in params]).astype(params[0].value.dtype, copy=False)
-        self.state = {}
-        self._views = {}
-        for p, view in zip(params, self.views("grad")):
-            p.grad = view
-        for name, per_param in old_state.items():  # state carried over from an earlier grouping
-            if all(id(p) in per_param and per_param[id(p)].size == p.value.size for p in params):
-                self.state[name] = np.concatenate([per_param[id(p)].ravel() for p in params]).astype(self.grad.dtype)
+def non_negative(owner, name, value):
+    return checks.number(owner, name, value, low=0)
 
-    def views(self, name):
-        if name not in self._views:
-            flat = self.grad if name == "grad" else self.state[name]
-            ends = np.cumsum([p.value.size for p in self.params])
-            self._views[name] = [flat[end - p.value.size : end].reshape(p.value.shape) for p, end in zip(self.params, ends)]
-        return self._views[name]
 
-    def array(self, name, make=np.empty_like):
-        """The flat state array `name`, made from the gradient by `make` the first time."""
-        if name not in self.state:
-            self.state[name] = make(self.grad)
-        return self.state[name]
-
-    def current(self):
-        """True while every parameter's gradient is still a view of `grad` (reading `p.grad` also fills
-        a lazily cleared gradient with its zeros)."""
-        return all(p.grad.base is self.grad and p.value.dtype == self.grad.dtype for p in self.params)
-
-    def subtract_from_values(self, name):
-        """`p.value -= update` for each parameter, `update` being its view of the flat array `name`."""
-        for p, update in zip(self.params, self.views(name)):
-            p.value -= update
+def fraction(owner, name, value):
+    return checks.number(owner, name, value, low=0, high=1)
 
 
 class Optimizer(ABC):
-    """Abstract base: validates the parameter list and the learning rate, groups gradients, clears them."""
+    """Abstract base: the parameter list, checked hyperparameters, `step()` and `zero_grad()`.
+
+    A subclass lists its hyperparameters in `hyperparameters` (`{name: check}`) and writes `update`.
+    """
+
+    hyperparameters = {"lr": positive}
 
     def __init__(self, params, lr):
         if isinstance(params, Layer):
@@ -81,35 +56,41 @@ class Optimizer(ABC):
                 raise ValueError(f"{type(self).__name__}: params[{i}] ({p.name}) appears twice; it would be updated twice")
             seen.add(id(p))
         self.params = params
-        self.lr = check_hyper(self, "lr", lr, low=0.0, low_inclusive=False)
-        self._groups = []
+        self.state = {}  # Parameter -> its dict of state
+        self.lr = lr
 
-    def groups(self):
-        """The parameters in `Flat` groups, one per dtype: made at the first step, remade when needed."""
-        if not self._groups or not all(group.current() for group in self._groups):
-            old_state = {}
-            for group in self._groups:
-                for name in group.state:
-                    for p, view in zip(group.params, group.views(name)):
-                        old_state.setdefault(name, {})[id(p)] = view
-            by_dtype = {}
-            for p in self.params:
-                by_dtype.setdefault(p.value.dtype, []).append(p)
-            self._groups = [Flat(params, old_state) for params in by_dtype.values()]
-        return self._groups
+    def __setattr__(self, name, value):
+        check = self.hyperparameters.get(name)
+        super().__setattr__(name, value if check is None else check(self, name, value))
 
-    def state(self, name):
-        """The flat state arrays called `name`, one per group (for inspection and tests)."""
-        return [group.state[name] for group in self.groups() if name in group.state]
+    def step(self):
+        """Update every parameter that has a gradient, in place."""
+        for p in self.params:
+            if p.has_grad:
+                state = self.state.get(p)
+                if state is None or state["dtype"] is not p.value.dtype:
+                    state = self.state[p] = self.new_state(p, state)
+                self.update(p, p.grad, state)
+
+    def new_state(self, p, old):
+        """The state of `p` before its first update; after `astype`, `old` state converted to its dtype."""
+        if old is None:
+            return {"dtype": p.value.dtype}
+        return {key: value.astype(p.value.dtype) if isinstance(value, np.ndarray) else value
+                for key, value in old.items()} | {"dtype": p.value.dtype}
 
     @abstractmethod
-    def step(self):
-        """Update every parameter in place from its gradient."""
+    def update(self, p, g, state):
+        """Update `p.value` in place from its gradient `g`, keeping what the rule needs in `state`."""
 
     def zero_grad(self):
         """Set every parameter's gradient to zero."""
         for p in self.params:
             p.zero_grad()
+
+    def __repr__(self):
+        settings = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.hyperparameters)
+        return f"{type(self).__name__}({settings})"
 
 
 class SGD(Optimizer):
@@ -124,97 +105,65 @@ class SGD(Optimizer):
         p = p - lr * g
     """
 
+    hyperparameters = {"lr": positive, "momentum": non_negative, "nesterov": checks.flag, "weight_decay": non_negative}
+
     def __init__(self, params, lr, momentum=0.0, nesterov=False, weight_decay=0.0):
         super().__init__(params, lr)
-        self.momentum = check_hyper(self, "momentum", momentum, low=0.0)
-        self.weight_decay = check_hyper(self, "weight_decay", weight_decay, low=0.0)
-        if nesterov and self.momentum == 0:
+        self.momentum, self.nesterov, self.weight_decay = momentum, nesterov, weight_decay
+        if self.nesterov and self.momentum == 0:
             raise ValueError("SGD: nesterov=True needs momentum > 0")
-        self.nesterov = bool(nesterov)
 
-    def step(self):
-        for group in self.groups():
-            g, work = group.grad, group.array("work")
-            if self.weight_decay:
-                for p, decay in zip(group.params, group.views("work")):
-                    np.multiply(p.value, self.weight_decay, out=decay)
-                g = np.add(work, g, out=work)
-            if self.momentum:
-                buf = group.state.get("momentum")
-                if buf is None:
-                    buf = group.state["momentum"] = g.copy()  # the first step: buf = g
-                else:
-                    buf *= self.momentum
-                    buf += g
-                g = np.add(g, self.momentum * buf, out=work) if self.nesterov else buf
-            np.multiply(g, self.lr, out=work)
-            group.subtract_from_values("work")  # p -= lr * g, in place
+    def update(self, p, g, state):
+        if self.weight_decay:
+            g = g + self.weight_decay * p.value
+        if self.momentum:
+            buf = state.get("momentum")
+            if buf is None:
+                buf = state["momentum"] = g.copy()
+            else:
+                buf *= self.momentum
+                buf += g
+            g = g + self.momentum * buf if self.nesterov else buf
+        p.value -= self.lr * g
 
-    def __repr__(self):
-        return (
-            f"SGD(lr={self.lr}, momentum={self.momentum}, nesterov={self.nesterov}, "
-            f"weight_decay={self.weight_decay})"
-        )
+
+def pair_of_betas(owner, name, value):
+    try:
+        beta1, beta2 = value
+    except (TypeError, ValueError):
+        raise ValueError(f"{type(owner).__name__}: betas must be a pair (beta1, beta2), got {value!r:.80}") from None
+    return fraction(owner, "beta1", beta1), fraction(owner, "beta2", beta2)
 
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba), with L2 weight decay added to the gradient, as `torch.optim.Adam`.
 
-    Per parameter `p` with gradient `g`, at step `t = 1, 2, ...`:
+    Per parameter `p` with gradient `g`, at its step `t = 1, 2, ...`:
 
         g = g + weight_decay * p
-        m = beta1 * m + (1 - beta1) * g
-        v = beta2 * v + (1 - beta2) * g**2
-        p = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+        m = beta1 * m + (1 - beta1) * g           v = beta2 * v + (1 - beta2) * g**2
+        m_hat = m / (1 - beta1**t)                v_hat = v / (1 - beta2**t)
+        p = p - lr * m_hat / (sqrt(v_hat) + eps)
     """
+
+    hyperparameters = {"lr": positive, "betas": pair_of_betas, "eps": non_negative, "weight_decay": non_negative}
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, lr)
-        try:
-            beta1, beta2 = betas
-        except (TypeError, ValueError):
-            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}") from None
-        self.betas = (
-            check_hyper(self, "beta1", beta1, low=0.0, high=1.0),
-            check_hyper(self, "beta2", beta2, low=0.0, high=1.0),
-        )
-        self.eps = check_hyper(self, "eps", eps, low=0.0)
-        self.weight_decay = check_hyper(self, "weight_decay", weight_decay, low=0.0)
-        self.t = 0
+        self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
 
-    def step(self):
-        self.t += 1
+    def update(self, p, g, state):
         beta1, beta2 = self.betas
-        step_size = self.lr / (1 - beta1**self.t)
-        sqrt_bias2 = math.sqrt(1 - beta2**self.t)  # a Python float: no upcast of float32 state
-        for group in self.groups():
-            g, work = group.grad, group.array("work")
-            if self.weight_decay:
-                g = g + np.concatenate([p.value.ravel() for p in group.params]) * self.weight_decay
-            m, v = group.array("m", np.zeros_like), group.array("v", np.zeros_like)
-            m *= beta1
-            m += np.multiply(g, 1 - beta1, out=work)
-            v *= beta2
-            v += np.multiply(np.square(g, out=work), 1 - beta2, out=work)
-            denominator = np.sqrt(v, out=work)  # sqrt(v) / sqrt(1 - beta2**t) + eps, in the scratch array
-            denominator /= sqrt_bias2
-            denominator += self.eps
-            np.multiply(np.divide(m, denominator, out=work), step_size, out=work)
-            group.subtract_from_values("work")
-
-    def __repr__(self):
-        return f"Adam(lr={self.lr}, betas={self.betas}, eps={self.eps}, weight_decay={self.weight_decay})"
-
-
-def check_hyper(owner_object, name, value, low, high=None, low_inclusive=True):
-    """Return `value` as a float, or raise `ValueError` naming the owner, the hyperparameter and its range."""
-    owner = type(owner_object).__name__
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{owner}: {name} must be a number, got {value!r:.80}")
-    value = float(value)
-    too_low = value < low if low_inclusive else value <= low
-    too_high = high is not None and value >= high
-    if too_low or too_high or not math.isfinite(value):
-        bound = f"{'>=' if low_inclusive else '>'} {low}" + (f" and < {high}" if high is not None else "")
-        raise ValueError(f"{owner}: {name} must be {bound}, got {value}")
-    return value
+        if self.weight_decay:
+            g = g + self.weight_decay * p.value
+        if "m" not in state:
+            state.update(t=0, m=np.zeros_like(p.value), v=np.zeros_like(p.value))
+        state["t"] += 1
+        m, v, t = state["m"], state["v"], state["t"]
+        m *= beta1
+        m += (1 - beta1) * g
+        v *= beta2
+        v += (1 - beta2) * g * g
+        m_hat = m / (1 - beta1**t)
+        v_hat = v / (1 - beta2**t)
+        p.value -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)

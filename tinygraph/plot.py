@@ -7,6 +7,8 @@ nothing left open after the file is written.
 
 import numpy as np
 
+from . import checks
+
 LOSS_KEYS = ("loss", "val_loss")
 ACCURACY_KEYS = ("accuracy", "val_accuracy")
 
@@ -91,8 +93,7 @@ def decision_grid(function, predict, X, y, resolution):
         raise ValueError(f"{function}: X must have shape (n, 2) with n >= 1 (2-D inputs), got {X.shape}")
     if len(y) != len(X):
         raise ValueError(f"{function}: X has {len(X)} samples but y has {len(y)}")
-    if not isinstance(resolution, (int, np.integer)) or resolution < 2:
-        raise ValueError(f"{function}: resolution must be an int >= 2 (grid points per axis), got {resolution!r}")
+    checks.integer(function, "resolution", resolution, minimum=2)
     low, high = X.min(axis=0), X.max(axis=0)
     margin = 0.1 * np.where(high > low, high - low, 1.0)  # also a visible square around a single point
     xx, yy = np.meshgrid(*(np.linspace(a, b, resolution) for a, b in zip(low - margin, high + margin)))

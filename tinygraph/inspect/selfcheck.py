@@ -2,12 +2,12 @@
 
 import numpy as np
 
-from .article import article_network
-from .containers import Parallel, Residual, Sequential
-from .datasets import article
+from ..article import article_network
+from ..containers import Parallel, Residual, Sequential
+from ..datasets import article
+from ..layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from ..losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy, SumSquaredError
 from .gradcheck import gradcheck
-from .layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-from .losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy, SumSquaredError
 
 
 def builtin_cases(seed=0):

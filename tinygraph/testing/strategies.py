@@ -1,96 +1,13 @@
-"""`tinygraph.testing`: check the gradients of your own layers from your own test suite.
-
-`check_layer(layer)` runs `gradcheck` and the properties every layer must have, and fails with an
-`AssertionError` that says which tensor is wrong, where, and by how much:
-
-    from tinygraph.testing import check_layer
-    def test_my_layer():
-        check_layer(MyLayer(4, 3))
-
-The Hypothesis strategies `layers()`, `arrays_for(layer)`, `networks()` and `graphs()` generate
-float64 inputs kept where sigmoid and tanh do not saturate and away from ReLU's kink at 0, so a
-failing example shrinks to a real bug instead of to numerical noise. They need Hypothesis
-(`pip install hypothesis`, part of `tinygraph[test]`), and so does importing this module.
-
-Choosing eps and dtype: gradcheck always differentiates a float64 copy, where eps=1e-6 leaves
-relative errors near 1e-9 for a correct backward, far below the default rtol=1e-4. In float32 the
-rounding error of a difference quotient, about 1e-7 / eps, and the truncation error, about eps**2,
-cannot both be made small: no eps gets below about 1e-4 (docs/custom-layers.md measures it), which is
-why a float32 layer or input is checked in float64 with a warning.
-"""
-
-import copy
+"""Hypothesis strategies for layers, inputs and networks: values kept where sigmoid and tanh do not saturate
+and away from ReLU's kink at 0, so that a failing example shrinks to a real bug, not to numerical noise."""
 
 import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
-from .containers import Parallel, Residual, Sequential
-from .core import Layer, input_width
-from .gradcheck import gradcheck
-from .layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
-
-try:
-    from hypothesis import strategies as st
-    from hypothesis.extra.numpy import arrays
-except ModuleNotFoundError as error:
-    raise ModuleNotFoundError("tinygraph.testing needs Hypothesis: pip install hypothesis (or 'tinygraph[test]')") from error
-
-
-def check_layer(layer, x=None, *, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
-    """Assert that `layer`'s backward is right; return the `GradcheckReport` when it is.
-
-    Checks, on a float64 copy of `layer` (the layer itself is not changed):
-
-    - `gradcheck`: input and parameter gradients against central differences, `dx.shape == x.shape`,
-      a second forward+backward gives the same `dx` and twice the parameter gradients;
-    - forward leaves its input untouched, and backward its `dy`;
-    - a zero upstream gradient gives zero gradients everywhere.
-
-    `x` defaults to a `(4, n_in)` array (`n_in` from the layer, 3 if it takes any width) with entries
-    of magnitude 0.1 to 2. On failure, raises `AssertionError` naming the layer class, the tensor
-    (`input` or the parameter's name), the worst index, the analytic and numeric values there, the
-    errors and the tolerances, followed by the full gradcheck table.
-    """
-    if not isinstance(layer, Layer):
-        raise TypeError(f"check_layer: expected a tinygraph Layer, got {type(layer).__name__}")
-    if x is None:
-        rng = np.random.default_rng(seed)
-        x = rng.choice([-1.0, 1.0], size=(4, input_width(layer) or 3)) * rng.uniform(0.1, 2.0, size=(4, input_width(layer) or 3))
-    report = gradcheck(layer, x, eps=eps, atol=atol, rtol=rtol, seed=seed)
-    problems = report.failures() + _property_problems(copy.deepcopy(layer).astype(np.float64), np.array(x, dtype=np.float64), seed)
-    if problems:
-        raise AssertionError(f"check_layer({type(layer).__name__}): " + "; ".join(problems) + "\n" + str(report))
-    return report
-
-
-def _property_problems(layer, x, seed):
-    problems = []
-    x_given = x.copy()
-    y = layer(x_given)
-    problems += _changed("forward modified its input x", x, x_given)
-    dy = np.random.default_rng(seed).standard_normal(np.shape(y))
-    dy_given = dy.copy()
-    layer.backward(dy_given)
-    problems += _changed("backward modified its upstream gradient dy", dy, dy_given)
-    layer.zero_grad()
-    layer(x)
-    dx = layer.backward(np.zeros_like(dy))
-    for tensor, grad in [("input", dx)] + [(n, p.grad) for n, p in layer.named_parameters()]:
-        grad = np.asarray(grad)
-        if grad.any():
-            index = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(grad)), grad.shape))
-            problems.append(f"with dy = 0 the {tensor} gradient is not zero: {grad[index]:.6g} at index {index}")
-    return problems
-
-
-def _changed(what, before, after):
-    if np.array_equal(before, after, equal_nan=True):
-        return []
-    change = np.abs(np.asarray(after, dtype=np.float64) - before)
-    index = tuple(int(i) for i in np.unravel_index(np.nanargmax(change), change.shape))
-    return [f"{what}: {before[index]:.6g} became {after[index]:.6g} at index {index}"]
-
-
-# -- Hypothesis strategies -------------------------------------------------------------------------
+from ..containers import Parallel, Residual, Sequential
+from ..layer import sample_shape
+from ..layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 
 ACTIVATIONS = (Sigmoid, Tanh, ReLU)
 seeds = st.integers(0, 2**32 - 1)
@@ -119,7 +36,8 @@ def arrays_for(layer, n_batch=None):
     `n_in` is the layer's input width (drawn from 1-8 when it takes any width); `n_batch` is drawn
     from 1-8 unless given.
     """
-    width = input_width(layer)
+    shape = sample_shape(layer)
+    width = None if shape is None else shape[0]
     shapes = st.tuples(batch_sizes if n_batch is None else st.just(n_batch), st.integers(1, 8) if width is None else st.just(width))
     return shapes.flatmap(lambda shape: matrices(*shape, low=-2.0, high=2.0, off_zero=True))
 

@@ -22,8 +22,10 @@ import warnings
 
 import numpy as np
 
-from .core import Layer, as_numeric
-from .losses import Loss
+from ..checks import as_numeric
+from ..layer import Layer
+from ..losses import Loss
+from ..text import number, table
 
 
 def gradcheck(model, x, *, target=None, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
@@ -215,9 +217,6 @@ class TensorCheck:
         return cls(name, shape, float("nan"), float("nan"), None, None, None, False, 0, problem)
 
     def cells(self):
-        def number(value):
-            return "-" if value is None else f"{value:.6g}"
-
         if self.problem:
             return [self.name, str(self.shape), "-", "-", "-", "-", "-", "NO: " + self.problem]
         verdict = "ok" if self.ok else "FAIL"
@@ -270,9 +269,7 @@ class GradcheckReport:
             f"  central differences in float64, eps={self.eps:g}, {self.upstream}; an element passes if "
             f"|analytic - numeric| <= atol + rtol * |numeric| (atol={self.atol:g}, rtol={self.rtol:g})",
         ]
-        table = [self.HEADER] + [row.cells() for row in self.rows]
-        widths = [max(len(line[i]) for line in table) for i in range(len(self.HEADER))]
-        lines += ["  " + "  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in table]
+        lines += table(self.HEADER, [row.cells() for row in self.rows], indent="  ")
         lines += [f"  {description}: {'yes' if passed else 'NO'}" for description, passed in self.checks]
         return "\n".join(lines)
 

@@ -1,0 +1,97 @@
+"""What `fit` reports to and asks: `History`, and the callbacks `Callback`, `EpochHook`, `EarlyStopping`."""
+
+from . import checks
+
+
+class History:
+    """What `fit` recorded: `history` maps each metric to one value per epoch; `epoch` lists the epochs (0-based)."""
+
+    def __init__(self):
+        self.history = {}
+        self.epoch = []
+
+    def append(self, epoch, logs):
+        self.epoch.append(epoch)
+        for name, value in logs.items():
+            self.history.setdefault(name, []).append(value)
+
+    def __repr__(self):
+        return f"History({len(self.epoch)} epochs: {', '.join(self.history)})"
+
+
+class Callback:
+    """Hooks `fit` calls: `on_train_begin(model)`, `on_epoch_end(epoch, logs)` (return True to stop),
+    and `on_train_end(model)`, which runs however training ends (finished, stopped or failed)."""
+
+    def on_train_begin(self, model):
+        pass
+
+    def on_epoch_end(self, epoch, logs):
+        return False
+
+    def on_train_end(self, model):
+        pass
+
+
+class EpochHook(Callback):
+    """Call `function(epoch, logs)` after every epoch; if it returns True, training stops."""
+
+    def __init__(self, function):
+        if not callable(function):
+            raise TypeError(f"EpochHook: expected a function f(epoch, logs), got {type(function).__name__}")
+        self.function = function
+
+    def on_epoch_end(self, epoch, logs):
+        return bool(self.function(epoch, logs))
+
+
+def as_callbacks(callbacks):
+    """`callbacks` as a list of `Callback` objects: one callback or function on its own, or a list of them."""
+    if isinstance(callbacks, Callback) or callable(callbacks):
+        callbacks = [callbacks]
+    return [c if isinstance(c, Callback) else EpochHook(c) for c in callbacks]
+
+
+class EarlyStopping(Callback):
+    """Stop when `monitor` has not improved for `patience` epochs; then restore the best weights.
+
+    `mode` is "min", "max" or "auto" (max for names containing "accuracy", else min); an improvement must
+    beat the best value by more than `min_delta`. With `restore_best_weights` (the default) the model
+    gets back the weights of its best epoch however training ended: stopped early, epochs used up, or
+    an error. `best_epoch`, `best` and `stopped_epoch` (None if it never stopped) tell what happened.
+    """
+
+    def __init__(self, monitor="val_loss", patience=0, restore_best_weights=True, min_delta=0.0, mode="auto"):
+        mode = checks.choice("EarlyStopping", "mode", mode, ("auto", "min", "max"))
+        self.patience = checks.integer("EarlyStopping", "patience", patience, minimum=0)
+        self.min_delta = checks.number("EarlyStopping", "min_delta", min_delta, low=0)
+        self.monitor = monitor
+        self.restore_best_weights = restore_best_weights
+        self.sign = -1.0 if mode == "max" or (mode == "auto" and "accuracy" in monitor) else 1.0
+
+    def on_train_begin(self, model):
+        self.model = model
+        self.best, self.best_epoch, self.best_weights = None, None, None
+        self.wait, self.stopped_epoch = 0, None
+
+    def on_epoch_end(self, epoch, logs):
+        if self.monitor not in logs:
+            raise ValueError(
+                f"EarlyStopping: monitor {self.monitor!r} is not among the logged values {sorted(logs)}"
+                + (" (pass validation_data to fit)" if self.monitor.startswith("val_") else "")
+            )
+        value = logs[self.monitor]
+        if self.best is None or self.sign * (value - self.best) < -self.min_delta:
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = self.model.state_dict()
+            return False
+        self.wait += 1
+        if self.wait >= self.patience:
+            self.stopped_epoch = epoch
+            return True
+        return False
+
+    def on_train_end(self, model):
+        if self.restore_best_weights and self.best_weights is not None:
+            model.load_state_dict(self.best_weights)

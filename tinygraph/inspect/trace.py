@@ -1,0 +1,127 @@
+"""`trace`: run one forward and one backward and record what every layer saw. Backprop made visible.
+
+    >>> import numpy as np, tinygraph as tg
+    >>> net = tg.Sequential(tg.Dense(3, 4, rng=0), tg.Sigmoid(), tg.Dense(4, 1, rng=1))
+    >>> record = tg.trace(net, np.ones((2, 3)))
+    >>> [row.name for row in record.rows]
+    ['net', '0', '1', '2']
+    >>> record.row("1").y.shape, record.row("1").dx.shape
+    ((2, 4), (2, 4))
+"""
+
+import copy
+
+import numpy as np
+
+from .. import checks
+from ..watch import Watcher, watching
+from ..layer import Layer
+from ..parameter import Parameter
+from ..text import norm, short_repr, table
+
+
+class Call:
+    """One call of one layer: its input `x`, output `y`, and from the backward `dy`, `dx` and `grads`.
+
+    `grads` maps the layer's own parameter names to what this call's backward added to them.
+    `name` is the layer's path in the model (`"net"` for the model itself, `"1.0"` for the first child
+    of the second), `depth` its nesting level.
+    """
+
+    def __init__(self, name, depth, layer, x):
+        self.name, self.depth, self.layer = name, depth, layer
+        self.x, self.y, self.dy, self.dx, self.grads = x, None, None, None, {}
+
+    def cells(self):
+        label = "  " * self.depth + (f"{self.name} " if self.depth else "") + short_repr(self.layer)
+        y = np.asarray(self.y, dtype=np.float64)
+        grads = "  ".join(f"{name} {norm(g)}" for name, g in self.grads.items()) or "-"
+        mean, std = (f"{y.mean():.4g}", f"{y.std():.4g}") if y.size else ("-", "-")
+        return [label, _shape(self.x), _shape(self.y), mean, std, norm(self.dy), norm(self.dx), grads]
+
+
+def _shape(a):
+    return "-" if a is None else str(np.shape(a))
+
+
+class TraceRecord:
+    """What `trace` saw: `rows`, one `Call` per layer call in forward order; `str()` is a table."""
+
+    HEADER = ["layer", "x shape", "y shape", "y mean", "y std", "|dy|", "|dx|", "|grad| of own parameters"]
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def row(self, name):
+        """The first call of the layer at path `name` (`"net"` for the model itself)."""
+        for row in self.rows:
+            if row.name == name:
+                return row
+        raise KeyError(f"trace: no layer {name!r}; the names are {[row.name for row in self.rows]}")
+
+    def __str__(self):
+        return "\n".join(table(self.HEADER, [row.cells() for row in self.rows]))
+
+    __repr__ = __str__
+
+
+def trace(model, x, dy=None, seed=0):
+    """Run `model` forward on `x` and backward from `dy` (random if None), recording every layer call.
+
+    Runs on a copy: the model's values, gradients and saved state are left as they were. `dy` is the
+    upstream gradient dL/dy of the model's output (e.g. `loss.backward()`); by default a standard
+    normal array seeded by `seed`. Returns a `TraceRecord`; `str(record)` is a table with one row per
+    layer call, nested layers indented: shapes, the output's mean and std, the norms of `dy`, `dx`
+    and of the gradients each call added to its layer's own parameters.
+    """
+    if not isinstance(model, Layer):
+        raise TypeError(f"trace: model must be a tinygraph Layer, got {type(model).__name__}")
+    seed = checks.integer("trace", "seed", seed, minimum=0)
+    model = copy.deepcopy(model)
+    model.zero_grad()
+    recorder = Recorder(model)
+    with watching(recorder):
+        y = model(x)
+        if dy is None:
+            dy = np.random.default_rng(seed).standard_normal(y.shape)
+        dy = checks.as_numeric(dy, y.dtype, "trace: dy")
+        if dy.shape != y.shape:
+            raise ValueError(f"trace: dy has shape {dy.shape}, the model's output has shape {y.shape}")
+        model.backward(dy)
+    return TraceRecord(recorder.rows)
+
+
+class Recorder(Watcher):
+    """Keeps a `Call` row per layer call of `model`, in forward order, filled in by its backward."""
+
+    def __init__(self, model):
+        self.rows = []
+        self.paths = {id(layer): path for path, layer in model.named_layers()}
+        self.pending = {}  # id(layer) -> its rows whose backward has not run yet (last in, first out)
+        self.before = {}  # id(layer) -> its own parameters' gradients before its backward
+
+    def forward_begins(self, layer, xs):
+        path = self.paths.get(id(layer))
+        if path is None:
+            return
+        name, depth = path or "net", path.count(".") + 1 if path else 0
+        row = Call(name, depth, layer, np.array(xs[0], copy=True) if len(xs) == 1 else tuple(np.array(x) for x in xs))
+        self.rows.append(row)
+        self.pending.setdefault(id(layer), []).append(row)
+
+    def forward_ends(self, layer, y):
+        if id(layer) in self.paths:
+            self.pending[id(layer)][-1].y = y
+
+    def backward_begins(self, layer, dy):
+        if id(layer) in self.paths:
+            row = self.pending[id(layer)].pop()
+            row.dy = np.array(dy, copy=True)
+            own = {name: p for name, p in layer.named_members() if isinstance(p, Parameter)}
+            self.before[id(layer)] = (row, own, {name: p.grad.copy() for name, p in own.items()})
+
+    def backward_ends(self, layer, dx):
+        if id(layer) in self.paths:
+            row, own, before = self.before.pop(id(layer))
+            row.dx = dx
+            row.grads = {name: p.grad - before[name] for name, p in own.items()}
