@@ -155,6 +155,10 @@ class Differentiable:
         return {name: value for name, value in self.__dict__.items() if name not in MACHINERY}
 
 
+def _any_needs_dx(xs, no_grad):
+    return any(id(x) not in no_grad for x in xs)
+
+
 def layer_forward(forward):
     """Wrap a layer's `forward` (of one input `x`, or several) into a call, as the module docstring says."""
 
@@ -183,8 +187,11 @@ def layer_forward(forward):
         finally:
             state.depth = depth
             saved, self._saving = self._saving, None
-        call_needs_dx = not no_grad or id(x) not in no_grad or any(id(value) not in no_grad for value in more)
-        self._keep((call_needs_dx, saved, y.shape if type(y) is np.ndarray else _shapes(y)), state.number)
+        call_needs_dx = not no_grad or id(x) not in no_grad or bool(more) and _any_needs_dx(more, no_grad)
+        if self._pass != state.number:  # calls of an earlier pass that no backward took (as in `_keep`)
+            self._calls.clear()
+            self._pass = state.number
+        self._calls.append((call_needs_dx, saved, y.shape if type(y) is np.ndarray else _shapes(y)))
         if not call_needs_dx and not self.holds_members():
             no_grad[id(y)] = y  # a parameter-free layer's output from an input that needs no gradient
         if watchers:

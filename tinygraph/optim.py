@@ -66,11 +66,12 @@ class Optimizer(ABC):
     def step(self):
         """Update every parameter that has a gradient, in place."""
         for p in self.params:
-            if p.has_grad:
+            g = p._grad
+            if g is not p._zeros:  # p.has_grad, read directly: this loop runs for every parameter at every step
                 state = self.state.get(p)
                 if state is None or state["dtype"] is not p.value.dtype:
                     state = self.state[p] = self.new_state(p, state)
-                self.update(p, p.grad, state)
+                self.update(p, g, state)
 
     def new_state(self, p, old):
         """The state of `p` before its first update; after `astype`, `old` state converted to its dtype."""
