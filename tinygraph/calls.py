@@ -27,6 +27,7 @@ while its backward runs; both None otherwise, which is also how a `super()` call
 """
 
 import functools
+import inspect
 import threading
 
 import numpy as np
@@ -73,10 +74,15 @@ class Differentiable:
         if cls.abstract_methods:
             names = ", ".join(cls.abstract_methods)
             raise TypeError(f"Can't instantiate abstract class {cls.__name__} without an implementation for: {names}")
+        if (args or kwargs) and cls.__init__ is object.__init__:  # object.__init__ would accept them silently
+            raise TypeError(f"{cls.__name__}() takes no arguments")
         self = super().__new__(cls)
         self._calls = []  # the calls no backward has taken yet, newest last...
         self._pass = 0  # ...all of the pass with this number
         return self
+
+    # so that help() and inspect show a class without __init__ as `Sigmoid()`, not `Sigmoid(*args, **kwargs)`
+    __new__.__signature__ = inspect.Signature([inspect.Parameter("cls", inspect.Parameter.POSITIONAL_ONLY)])
 
     def _keep(self, call, number):
         """Keep `call` of pass `number`, dropping the calls of an earlier pass that no backward took."""
