@@ -190,7 +190,7 @@ def layer_forward(forward):
             state.depth = depth
             saved, self._saving = self._saving, None
         call_needs_dx = not no_grad or id(x) not in no_grad or any(id(value) not in no_grad for value in more)
-        self._keep((call_needs_dx, saved, y.shape if type(y) is np.ndarray else _shapes(y)), state.number)
+        self._keep((call_needs_dx, saved, y.shape if type(y) is np.ndarray else _shapes(self, y)), state.number)
         if not call_needs_dx and not self.holds_members():
             no_grad[id(y)] = y  # a parameter-free layer's output from an input that needs no gradient
         if watchers:
@@ -200,10 +200,10 @@ def layer_forward(forward):
     return forward_call
 
 
-def _shapes(y):
+def _shapes(layer, y):
     if isinstance(y, tuple):
         return tuple(np.shape(item) for item in y)
-    raise TypeError(f"forward must return an ndarray (or a tuple of them), got {type(y).__name__}")
+    raise TypeError(f"{checks.name_of(layer)}: forward must return an ndarray (or a tuple of them), got {type(y).__name__}")
 
 
 def layer_backward(backward):
