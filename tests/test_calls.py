@@ -138,6 +138,18 @@ def test_a_watcher_sees_every_call_nested_in_order_and_only_while_watching():
     assert len(log.events) == 12
 
 
+def test_a_forward_that_returns_no_array_is_named_and_keeps_no_call():
+    class ReturnsNothing(tg.Tanh):
+        def forward(self, x):
+            super().forward(x)
+
+    layer = ReturnsNothing()
+    with pytest.raises(TypeError, match=r"^ReturnsNothing: forward must return an ndarray \(or a tuple of them\), got NoneType$"):
+        layer(np.ones((1, 2)))
+    with pytest.raises(RuntimeError, match="backward called before forward"):
+        layer.backward(np.ones((1, 2)))
+
+
 def test_saving_and_taking_outside_a_call_say_so():
     layer = tg.Tanh()
     with pytest.raises(RuntimeError, match="save_for_backward can only be called inside its own forward"):

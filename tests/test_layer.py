@@ -1,3 +1,5 @@
+import inspect
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -49,6 +51,16 @@ def test_layer_is_abstract():
 
     with pytest.raises(TypeError, match="NoBackward without an implementation for: backward"):
         NoBackward()
+
+
+@pytest.mark.parametrize("cls", [tg.Sigmoid, tg.Identity, tg.MSE])
+def test_a_class_without_arguments_refuses_them_and_shows_no_signature(cls):
+    assert str(inspect.signature(cls)) == "()"
+    with pytest.raises(TypeError, match=rf"^{cls.__name__}\(\) takes no arguments$"):
+        cls(0.1)
+    with pytest.raises(TypeError, match="takes no arguments"):
+        cls(reduction="sum")
+    assert str(inspect.signature(tg.Dense)).startswith("(in_features, out_features")
 
 
 def test_parameters_found_in_definition_order_each_once():

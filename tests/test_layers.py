@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -220,6 +222,14 @@ def test_dropout_refuses_p_outside_zero_one(p, message):
 def test_leaky_relu_refuses_a_bad_alpha(alpha, message):
     with pytest.raises(ValueError, match=message):
         tg.LeakyReLU(alpha)
+
+
+@pytest.mark.parametrize("make", [tg.Softmax, lambda axis: tg.Parallel(tg.Identity(), axis=axis)], ids=["Softmax", "Parallel"])
+@pytest.mark.parametrize("axis", [1.5, "x", True, None])
+def test_an_axis_must_be_an_int_and_the_message_says_just_that(make, axis):
+    with pytest.raises(ValueError, match=rf": axis must be an int, got {re.escape(repr(axis))}$"):
+        make(axis=axis)
+    assert make(axis=-2) is not None and make(axis=3) is not None  # any int; the input's rank is checked in forward
 
 
 def test_reprs_of_the_new_layers():

@@ -88,6 +88,10 @@ def test_writing_into_a_cleared_gradient_writes_into_a_real_one():
     np.matmul(np.eye(2), np.full((2, 2), 3.0), out=p.grad)
     np.testing.assert_array_equal(p.grad, np.full((2, 2), 3.0))
     p.zero_grad()
+    np.add.at(p.grad, [0, 0, 1], np.ones((3, 2)))  # unbuffered adds, as an embedding's backward makes them
+    np.testing.assert_array_equal(p.grad, [[2, 2], [1, 1]])
+    assert p.has_grad
+    p.zero_grad()
     doubled = p.grad * 2  # arithmetic on the zeros gives plain arrays
     assert type(doubled) is np.ndarray and not doubled.any()
     row = p.grad[0]

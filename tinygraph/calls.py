@@ -27,6 +27,7 @@ while its backward runs; both None otherwise, which is also how a `super()` call
 """
 
 import functools
+import inspect
 import threading
 
 import numpy as np
@@ -73,10 +74,15 @@ class Differentiable:
         if cls.abstract_methods:
             names = ", ".join(cls.abstract_methods)
             raise TypeError(f"Can't instantiate abstract class {cls.__name__} without an implementation for: {names}")
+        if (args or kwargs) and cls.__init__ is object.__init__:  # object.__init__ would accept them silently
+            raise TypeError(f"{cls.__name__}() takes no arguments")
         self = super().__new__(cls)
         self._calls = []  # the calls no backward has taken yet, newest last...
         self._pass = 0  # ...all of the pass with this number
         return self
+
+    # so that help() and inspect show a class without __init__ as `Sigmoid()`, not `Sigmoid(*args, **kwargs)`
+    __new__.__signature__ = inspect.Signature([inspect.Parameter("cls", inspect.Parameter.POSITIONAL_ONLY)])
 
     def _keep(self, call, number):
         """Keep `call` of pass `number`, dropping the calls of an earlier pass that no backward took."""
@@ -191,7 +197,7 @@ def layer_forward(forward):
         if self._pass != state.number:  # calls of an earlier pass that no backward took (as in `_keep`)
             self._calls.clear()
             self._pass = state.number
-        self._calls.append((call_needs_dx, saved, y.shape if type(y) is np.ndarray else _shapes(y)))
+        self._calls.append((call_needs_dx, saved, y.shape if type(y) is np.ndarray else _shapes(self, y)))
         if not call_needs_dx and not self.holds_members():
             no_grad[id(y)] = y  # a parameter-free layer's output from an input that needs no gradient
         if watchers:
@@ -201,10 +207,10 @@ def layer_forward(forward):
     return forward_call
 
 
-def _shapes(y):
+def _shapes(layer, y):
     if isinstance(y, tuple):
         return tuple(np.shape(item) for item in y)
-    raise TypeError(f"forward must return an ndarray (or a tuple of them), got {type(y).__name__}")
+    raise TypeError(f"{checks.name_of(layer)}: forward must return an ndarray (or a tuple of them), got {type(y).__name__}")
 
 
 def layer_backward(backward):

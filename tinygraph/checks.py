@@ -25,9 +25,11 @@ def name_of(owner):
 
 
 def integer(owner, name, value, minimum=1):
-    """`value` as an int >= `minimum`; `ValueError` otherwise (bools and floats are refused)."""
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name_of(owner)}: {name} must be an int >= {minimum}, got {value!r:.80}")
+    """`value` as an int >= `minimum` (any int if `minimum` is None); `ValueError` otherwise (bools and
+    floats are refused)."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or (minimum is not None and value < minimum):
+        rule = "an int" if minimum is None else f"an int >= {minimum}"
+        raise ValueError(f"{name_of(owner)}: {name} must be {rule}, got {value!r:.80}")
     return int(value)
 
 

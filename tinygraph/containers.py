@@ -138,7 +138,7 @@ class Parallel(Container):
                 raise TypeError(f"Parallel: branch {i} must be a Layer, got {checks.describe(branch)}")
         super().__init__(branches)
         self.merge = checks.choice("Parallel", "merge", merge, self.MERGES)
-        self.axis = checks.integer("Parallel", "axis", axis, minimum=-(2**31))
+        self.axis = checks.integer("Parallel", "axis", axis, minimum=None)
 
     @property
     def branches(self):

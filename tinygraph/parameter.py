@@ -147,6 +147,8 @@ class ZeroGrad(np.ndarray):
         self._writable()[key] = value
 
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        if method == "at" and inputs[0] is self and self.owner is not None:  # np.add.at(p.grad, ...) writes into it
+            inputs = (self._writable(), *inputs[1:])
         inputs = [x.view(np.ndarray) if isinstance(x, ZeroGrad) else x for x in inputs]
         if out is not None:
             out = tuple(

@@ -84,7 +84,7 @@ class Softmax(Layer):
     """
 
     def __init__(self, axis=-1):
-        self.axis = checks.integer("Softmax", "axis", axis, minimum=-(2**31))
+        self.axis = checks.integer("Softmax", "axis", axis, minimum=None)
 
     def forward(self, x):
         if not -x.ndim < self.axis < x.ndim or self.axis % x.ndim == 0:
