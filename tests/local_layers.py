@@ -142,6 +142,9 @@ class Merge2(tg.Layer):
     def __init__(self, left, right):
         self.left, self.right = left, right
 
+    def as_input(self, x):
+        return x  # as a container: each child checks its own input (indices stay integers)
+
     def forward(self, a, b):
         return self.left(a) + self.right(b)
 

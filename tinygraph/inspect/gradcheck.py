@@ -127,8 +127,17 @@ def check(function, title, settings, notes=()):
     """Run every check on `function`; return `(report, problems)` (the watchdog's, for blame)."""
     settings = settings.with_mode(resolve(settings.mode, function))
     watchdog = Watchdog(function.model) if isinstance(function, LayerFunction) else None
-    with watching(watchdog) if watchdog else contextlib.nullcontext():
-        first = function.gradients()
+    try:
+        with watching(watchdog) if watchdog else contextlib.nullcontext():
+            first = function.gradients()
+    except Exception as error:
+        if not (watchdog and watchdog.problems):
+            raise
+        # A layer broke a rule (a dx of the wrong shape) and a later one refused what it got: name the first.
+        failed = [(f"forward+backward runs (not: {type(error).__name__}: {error})", False)]
+        report = GradcheckReport(title, [], failed + _call_checks(watchdog.problems), settings,
+                                 function.upstream(settings.seed), notes)
+        return report, watchdog.problems
     if watchdog:
         watchdog.check_parameters()
     again = function.gradients()
