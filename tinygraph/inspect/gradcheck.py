@@ -26,7 +26,7 @@ from .. import checks
 from ..layer import Layer
 from ..losses import Loss
 from ..watch import watching
-from .differences import compare, directional, elementwise, random_directions
+from .differences import along, compare, directional, elementwise, random_directions
 from .functions import LayerFunction, LossFunction
 from .report import GradcheckReport, Settings, TensorCheck
 from .watchdog import Recorder, Watchdog, culprit_of
@@ -174,7 +174,7 @@ def _row(function, name, tensor, grad, settings, s0, rng):
     grad = np.asarray(grad, dtype=np.float64)
     if settings.mode == "fast":
         directions = random_directions(rng, tensor.shape, settings.directions)
-        analytic = np.array([np.vdot(grad, u) for u in directions])
+        analytic = along(grad, directions)
         numeric = directional(function.scalar, tensor, settings.eps, s0, directions)
         return compare(name, analytic, numeric, settings, directional=True)
     return compare(name, grad, elementwise(function.scalar, tensor, settings.eps, s0), settings)
