@@ -125,6 +125,10 @@ def resolve(mode, function):
 
 def check(function, title, settings, notes=()):
     """Run every check on `function`; return `(report, problems)` (the watchdog's, for blame)."""
+    if settings.mode == "auto" and resolve("auto", function) == "fast":
+        values = sum(tensor.size for _, tensor in function.tensors)
+        notes = [*notes, f"mode='auto' chose fast mode: {values:,} values to check, more than {FULL_MODE_LIMIT:,} "
+                         "(pass mode='full' to check every element)"]
     settings = settings.with_mode(resolve(settings.mode, function))
     watchdog = Watchdog(function.model) if isinstance(function, LayerFunction) else None
     try:
@@ -176,7 +180,7 @@ def _row(function, name, tensor, grad, settings, s0, rng):
         directions = random_directions(rng, tensor.shape, settings.directions)
         analytic = along(grad, directions)
         numeric = directional(function.scalar, tensor, settings.eps, s0, directions)
-        return compare(name, analytic, numeric, settings, directional=True)
+        return compare(name, analytic, numeric, settings, directional=True, shape=tensor.shape)
     return compare(name, grad, elementwise(function.scalar, tensor, settings.eps, s0), settings)
 
 
