@@ -333,6 +333,13 @@ def main(argv=None):
     if torch:
         rows.append(("", "PyTorch", times[3], gemm, ""))
 
+    # gradcheck's fast mode on a ~30,000-parameter model; benchmarks/gradcheck.py also puts every twin in it
+    from gradcheck import dense, measure
+
+    _, _, step_seconds, check_seconds, report = measure(dense, 1 if quick else 3)
+    rows += [("gradcheck fast, 29,094-param MLP", "one forward+backward", step_seconds, step_seconds, ""),
+             ("", "gradcheck(mode='fast')", check_seconds, step_seconds, f"target < 2 s, {'ok' if report else 'FAILED'}")]
+
     for workload, side, seconds, baseline, note in rows:
         print_row(workload, side, f"{seconds * 1e6:10.1f} us", f"{seconds / baseline:5.2f}x", note)
 

@@ -9,7 +9,7 @@ from tinygraph.testing import graphs, networks
 @given(networks())
 def test_random_networks_pass_gradcheck(net_and_x):
     net, x = net_and_x
-    assert tg.gradcheck(net, x)
+    assert tg.gradcheck(net, x, allow_zero=True)  # a random input may leave every unit dead
 
 
 def test_sequential_len_index_slice_iterate_and_repr():
@@ -104,7 +104,7 @@ def test_forward_again_and_again_keeps_only_the_last_pass():
 @given(graphs())
 def test_random_graphs_of_every_layer_and_combinator_pass_gradcheck(net_and_x):
     net, x = net_and_x
-    assert tg.gradcheck(net, x)
+    assert tg.gradcheck(net, x, allow_zero=True)  # a random input may leave every unit dead
 
 
 def test_residual_is_x_plus_f_of_x_and_its_backward_sums_both_paths():

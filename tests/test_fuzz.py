@@ -269,7 +269,7 @@ def test_gradcheck_checks_or_gives_a_documented_error(x):
             warnings.simplefilter("ignore", RuntimeWarning)
         warnings.filterwarnings("ignore", "gradcheck: .* checking a float64 copy", UserWarning)  # documented
         try:
-            report = tg.gradcheck(tg.Sequential(tg.Dense(2, 2, rng=0), tg.Tanh()), x)
+            report = tg.gradcheck(tg.Sequential(tg.Dense(2, 2, rng=0), tg.Tanh()), x, allow_zero=True)  # x = 0: dW = 0
         except DOCUMENTED:
             return
     values = np.asarray(x, dtype=np.float64)
@@ -278,3 +278,21 @@ def test_gradcheck_checks_or_gives_a_documented_error(x):
         assert report.ok, str(report)  # a correct smooth layer passes where tanh is not saturated
     if not finite:
         assert not report.ok, str(report)  # and NaN or Inf can never pass
+
+
+# -- gradcheck's settings (issue 15): any value is checked, or refused with a documented error ------------------
+
+
+@given(mode=st.one_of(st.sampled_from(["auto", "full", "fast"]), st.text(max_size=5), st.integers(), st.none()),
+       eps=st.one_of(st.floats(allow_nan=True), st.integers(-2, 2), st.text(max_size=2)),
+       allow_zero=st.one_of(st.booleans(), st.integers(), st.none()),
+       inputs=st.integers(1, 3))
+def test_gradcheck_settings_check_or_give_a_documented_error(mode, eps, allow_zero, inputs):
+    x = np.random.default_rng(0).uniform(0.2, 1.0, (2, 3))
+    layer = tg.Tanh()
+    try:
+        report = tg.gradcheck(layer, x if inputs == 1 else (x,) * inputs, mode=mode, eps=eps, allow_zero=allow_zero)
+    except DOCUMENTED:
+        return
+    assert mode in ("auto", "full", "fast") and isinstance(allow_zero, bool) and inputs == 1
+    assert report.mode in ("full", "fast") and (report.ok or not 0 < eps < 1e-2)

@@ -5,6 +5,7 @@ from hypothesis import given
 import tinygraph as tg
 import twins
 from strategies import activation_and_input
+from tinygraph.inspect.gradcheck import FULL_MODE_LIMIT
 from tinygraph.testing import matrices
 
 
@@ -23,7 +24,7 @@ def test_every_broken_activation_is_reported(twin, x):
 @given(x=matrices(3, 4, off_zero=True))
 def test_the_real_activations_pass_where_their_twins_fail(x):
     for real in (tg.Sigmoid, tg.Tanh, tg.ReLU):
-        assert tg.gradcheck(real(), x).ok
+        assert tg.gradcheck(real(), x, allow_zero=real is tg.ReLU).ok  # all negative: a ReLU passes nothing
 
 
 def test_each_twin_is_caught_by_the_check_meant_for_it():
@@ -33,7 +34,12 @@ def test_each_twin_is_caught_by_the_check_meant_for_it():
     assert not row(tg.gradcheck(twins.WrongSignReLU(), x), "input").ok
     noisy = tg.gradcheck(twins.NoisyBackwardTanh(), x)  # within tolerance, but not deterministic
     assert row(noisy, "input").ok and not noisy.ok
-    assert "same input gradient: NO" in str(noisy)
+    assert "the same gradients, bit for bit (not input): NO" in str(noisy)
+    dtype = tg.gradcheck(twins.Float32BackwardTanh(), x)  # within tolerance, but of the wrong dtype
+    assert row(dtype, "input").ok and not dtype.ok
+    assert "(not Float32BackwardTanh: backward returned dx of dtype float32 for an input of dtype float64): NO" in str(dtype)
+    sneaky = tg.gradcheck(twins.SneakyDecayDense(4, 2, rng=0), x)
+    assert all(r.ok for r in sneaky.rows) and "with dy = 0 every gradient is 0 (not weight:" in str(sneaky)
 
 
 def test_a_dense_that_forgets_its_bias_gradient_is_reported_on_the_bias():
@@ -49,11 +55,12 @@ def test_a_dense_that_overwrites_its_gradient_is_caught_by_the_doubling_check():
     assert not report.ok and "every parameter gradient doubles (not weight): NO" in str(report)
 
 
-def test_broken_layers_are_caught_inside_a_network():
-    net = tg.Sequential(tg.Dense(3, 4, rng=0), twins.WrongFactorSigmoid(), tg.Dense(4, 2, rng=1))
-    report = tg.gradcheck(net, np.random.default_rng(1).standard_normal((5, 3)))
-    assert not row(report, "0.weight").ok and not row(report, "input").ok
-    assert row(report, "2.weight").ok  # the layer after the bug still gets the right gradient
+def test_a_layer_that_writes_into_its_input_or_dy_is_named():
+    x = np.random.default_rng(0).uniform(0.1, 2, (3, 4))
+    report = tg.gradcheck(tg.Sequential(tg.Sigmoid(), twins.MutatesInputTanh()), x)
+    assert report.culprit == "1" and "forward modified its input x:" in report.blame
+    report = tg.gradcheck(tg.Parallel(twins.MutatesUpstreamSigmoid(), tg.Tanh(), merge="add"), x)
+    assert report.culprit == "0" and "backward modified its upstream gradient dy:" in report.blame
 
 
 @pytest.mark.parametrize(
@@ -65,21 +72,21 @@ def test_broken_layers_are_caught_inside_a_network():
     ],
 )
 def test_broken_losses_are_reported(twin, pred, target):
-    assert not tg.gradcheck(twin(), pred, target=target)
+    assert not tg.gradcheck(twin(), pred, target=target).ok
     assert tg.gradcheck(type(twin()).__mro__[1](), pred, target=target)
 
 
-def test_report_table_names_tensors_worst_index_and_values():
+def test_report_lists_failures_first_and_names_tensors_worst_index_and_values():
     layer = twins.ForgetsBiasDense(3, 2, rng=0)
-    text = str(tg.gradcheck(layer, np.ones((4, 3)), seed=3))
-    lines = text.splitlines()
-    assert lines[0] == "gradcheck ForgetsBiasDense(3→2): FAILED"
-    assert "eps=1e-06" in lines[1] and "atol=1e-05" in lines[1] and "rtol=0.0001" in lines[1] and "seed 3" in lines[1]
-    assert lines[2].split() == ["tensor", "shape", "max", "abs", "err", "max", "rel", "err", "worst", "index", "analytic", "numeric", "result"]
-    bias_line = next(line for line in lines if line.strip().startswith("bias"))
-    cells = bias_line.split()
-    assert cells[-1] == "FAIL" and cells[-3] == "0"  # analytic 0 where the numeric gradient is not
-    assert [line.split()[0] for line in lines[3:6]] == ["input", "weight", "bias"]
+    lines = str(tg.gradcheck(layer, np.ones((4, 3)), seed=3)).splitlines()
+    assert lines[0] == "gradcheck ForgetsBiasDense(3→2): FAILED; wrong: bias"
+    assert lines[1].split() == ["tensor", "shape", "max", "abs", "err", "max", "rel", "err", "worst", "index", "analytic", "numeric", "result"]
+    cells = lines[2].split()
+    assert cells[0] == "bias" and cells[-1] == "FAIL" and cells[-3] == "0"  # analytic 0 where the numeric is not
+    assert [line.split()[0] for line in lines[3:5]] == ["input", "weight"]  # then the rows that passed
+    method = next(line for line in lines if "full mode" in line)
+    assert "eps=1e-06" in method and "seed 3" in method
+    assert "atol=1e-05, rtol=0.0001" in lines[-1]
 
 
 def test_gradcheck_leaves_the_model_and_input_as_it_found_them():
@@ -106,13 +113,26 @@ def test_a_wrong_gradient_at_a_kink_is_still_reported():
     assert not tg.gradcheck(twins.WrongSignReLU(), np.array([[0.0, 1.0, -1.0]]))
 
 
+def test_a_tensor_with_only_zero_gradients_checks_nothing_and_fails_unless_allowed():
+    x = -np.random.default_rng(0).uniform(0.1, 2, (3, 4))  # every ReLU dead
+    report = tg.gradcheck(tg.ReLU(), x)
+    assert not report.ok and row(report, "input").vacuous
+    assert "FAIL: nothing checked, all 0" in str(report) and "pass allow_zero=True" in report.failures()[0]
+    allowed = tg.gradcheck(tg.ReLU(), x, allow_zero=True)
+    assert allowed.ok and "nothing checked: all 0 (allowed)" in str(allowed)
+    assert tg.gradcheck(twins.WrongSignReLU(), -x, allow_zero=True).ok is False  # allowing zeros hides no bug
+    saturated = tg.gradcheck(tg.Sigmoid(), np.full((2, 2), 40.0))
+    assert not saturated.ok and row(saturated, "input").vacuous
+
+
 @given(activation_and_input())
-def test_float32_models_are_checked_in_float64_with_a_warning(layer_and_x):
+def test_float32_models_are_checked_in_float64_with_a_warning_and_say_so(layer_and_x):
     layer, x = layer_and_x
     layer.astype(np.float32)
     with pytest.warns(UserWarning, match="float64 copy"):
-        report = tg.gradcheck(layer, x.astype(np.float32))
+        report = tg.gradcheck(layer, x.astype(np.float32), allow_zero=isinstance(layer, tg.ReLU))
     assert report.ok
+    assert "checked on a float64 copy: x (float32)" in str(report)
     assert layer.dtype == np.float32  # the model itself stays float32
 
 
@@ -121,12 +141,46 @@ def test_gradcheck_refuses_what_it_cannot_check():
         tg.gradcheck(lambda x: x, np.ones((1, 1)))
     with pytest.raises(TypeError, match="needs target="):
         tg.gradcheck(tg.MSE(), np.ones((1, 1)))
+    with pytest.raises(ValueError, match="mode must be one of 'auto', 'full', 'fast'"):
+        tg.gradcheck(tg.Tanh(), np.ones((1, 1)), mode="quick")
+    with pytest.raises(ValueError, match="eps must be > 0"):
+        tg.gradcheck(tg.Tanh(), np.ones((1, 1)), eps=0)
+    with pytest.raises(TypeError, match="allow_zero must be True or False"):
+        tg.gradcheck(tg.Tanh(), np.ones((1, 1)), allow_zero="yes")
 
 
-def test_a_backward_returning_the_wrong_shape_is_reported():
+def test_a_backward_returning_the_wrong_shape_is_reported_and_named():
     class Flattens(tg.Tanh):
         def backward(self, dy):
             return super().backward(dy).ravel()
 
-    report = tg.gradcheck(Flattens(), np.ones((2, 2)))
-    assert not report.ok and "backward gave shape (4,), expected shape (2, 2)" in str(report)
+    report = tg.gradcheck(tg.Sequential(tg.Dense(2, 2, rng=0), Flattens()), np.ones((2, 2)))
+    assert not report.ok and report.culprit == "1"
+    assert "backward returned dx of shape (4,) for an input of shape (2, 2)" in report.blame
+    assert "backward gave shape (4,), expected shape (2, 2)" in str(tg.gradcheck(Flattens(), np.ones((2, 2))))
+
+
+def test_fast_mode_checks_directions_and_says_so():
+    net = tg.Sequential(tg.Dense(6, 8, rng=0), tg.Tanh(), tg.Dense(8, 3, rng=1))
+    x = np.random.default_rng(0).standard_normal((5, 6))
+    report = tg.gradcheck(net, x, mode="fast")
+    assert report.ok and report.mode == "fast"
+    assert "fast mode: derivatives along 3 random directions per tensor" in str(report)
+    assert all(r.directional and r.worst_index[0] in (0, 1, 2) for r in report.rows)
+    assert "dir " in str(report).splitlines()[2]
+    assert tg.gradcheck(net, x).mode == "full"  # small: full by default
+
+
+def test_auto_mode_is_full_for_small_models_and_fast_above_the_limit():
+    wide = tg.Dense(50, 45, rng=0)  # 2,295 values
+    assert wide.weight.value.size + 45 + 2 * 50 > FULL_MODE_LIMIT
+    assert tg.gradcheck(wide, np.random.default_rng(0).standard_normal((2, 50))).mode == "fast"
+    assert tg.gradcheck(wide, np.random.default_rng(0).standard_normal((2, 50)), mode="full").mode == "full"
+    assert tg.gradcheck(tg.Dense(3, 2, rng=0), np.ones((2, 3))).mode == "full"
+
+
+def test_fast_mode_catches_a_wrong_gradient_in_one_tensor_of_many():
+    net = tg.Sequential(tg.Dense(20, 30, rng=0), tg.Tanh(), twins.ForgetsBiasDense(30, 10, rng=1))
+    report = tg.gradcheck(net, np.random.default_rng(0).standard_normal((4, 20)), mode="fast")
+    assert [r.name for r in report.rows if not r.ok] == ["2.bias"] and report.culprit == "2"
+    assert "along random direction" in report.failures()[0]

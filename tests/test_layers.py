@@ -13,13 +13,13 @@ from tinygraph.testing import matrices, seeds, widths
 @given(dense_and_input())
 def test_dense_passes_gradcheck(layer_and_x):
     layer, x = layer_and_x
-    assert tg.gradcheck(layer, x)
+    assert tg.gradcheck(layer, x, allow_zero=True)  # a drawn example may have no nonzero gradient
 
 
 @given(activation_and_input())
 def test_activations_pass_gradcheck(layer_and_x):
     layer, x = layer_and_x
-    assert tg.gradcheck(layer, x)
+    assert tg.gradcheck(layer, x, allow_zero=True)  # a drawn example may have no nonzero gradient
 
 
 @given(dense_and_input())
@@ -149,7 +149,7 @@ def test_complex_string_and_object_inputs_are_refused(values):
 @given(matrices(4, 5, off_zero=True), st.floats(0.0, 1.0))
 def test_leaky_relu_softmax_identity_pass_gradcheck(x, alpha):
     for layer in (tg.LeakyReLU(alpha), tg.Softmax(), tg.Identity()):
-        assert tg.gradcheck(layer, x)
+        assert tg.gradcheck(layer, x, allow_zero=True)  # a drawn example may have no nonzero gradient
 
 
 @given(matrices(3, 4, low=-30.0, high=30.0), st.floats(0.0, 1.0))

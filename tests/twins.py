@@ -112,3 +112,30 @@ class SneakyDecayDense(tg.Dense):
         dx = super().backward(dy)
         self.weight.grad += 1e-8 * self.weight.value
         return dx
+
+
+class Float32BackwardTanh(tg.Tanh):
+    """Returns dx in float32 whatever the model's dtype: numerically close, but the next layer casts it silently."""
+
+    def backward(self, dy):
+        return super().backward(dy).astype(np.float32)
+
+
+def every_kind_of_bug():
+    """`[(kind, make)]`: one twin of every kind of backprop bug, each a layer `make()` of 3 features in and out.
+
+    Wrong factor, sign, ignored upstream, forgotten parameter gradient, overwrite instead of add,
+    input mutation, upstream mutation, nondeterminism, wrong dtype, and a penalty folded into backward.
+    """
+    return [
+        ("wrong factor", WrongFactorSigmoid),
+        ("wrong sign", WrongSignReLU),
+        ("ignored upstream", IgnoresUpstreamTanh),
+        ("forgotten parameter gradient", lambda: ForgetsBiasDense(3, 3, rng=5)),
+        ("overwrite instead of add", lambda: OverwritesGradDense(3, 3, rng=6)),
+        ("input mutation", MutatesInputTanh),
+        ("upstream mutation", MutatesUpstreamSigmoid),
+        ("nondeterminism", NoisyBackwardTanh),
+        ("wrong dtype", Float32BackwardTanh),
+        ("penalty folded into backward", lambda: SneakyDecayDense(3, 3, rng=7)),
+    ]

@@ -1,276 +1,279 @@
-"""`gradcheck`: compare a layer's (or loss's) backward with central finite differences, in float64.
+"""`gradcheck`: compare a layer's (or loss's) backward with finite differences, in float64, and blame a layer.
 
-For a layer `f` and input `x`, gradcheck draws a *random* upstream gradient `dy` (an all-ones upstream
-would hide a backward that ignores `dy`) and differentiates the scalar `sum(dy * f(x))` numerically,
-element by element, with respect to `x` and every parameter:
+For a layer `f` at input `x` it differentiates the scalar `s = sum(dy * f(x))` with a random upstream
+gradient `dy` (`functions.py`), numerically (`differences.py`: every element in full mode, a few
+random directions per tensor in fast mode), with respect to the input and every parameter, and
+compares with what `backward(dy)` gave. It also checks, from the analytic gradients alone:
 
-    numeric = (s(v + eps) - s(v - eps)) / (2 * eps)
+- determinism: a second forward+backward gives the same gradients, bit for bit;
+- accumulation: a second backward without `zero_grad` doubles every parameter gradient (`+=`);
+- linearity: with `dy = 0` every gradient is exactly 0 (a backward that folds in a penalty is not);
+- every layer call (`watchdog.py`): forward leaves `x` alone, backward leaves `dy` alone and returns
+  a `dx` of the shape and dtype of `x`.
 
-An element passes when `|analytic - numeric| <= atol + rtol * |numeric|` (as `np.allclose`). Where a
-function has a kink within `eps` (ReLU near 0), central differences are meaningless; there gradcheck
-accepts the analytic value if it matches one of the two one-sided differences, and counts the element.
-
-It also checks that a second forward+backward gives exactly the same `dx` and doubles the parameter
-gradients (backward must add into `.grad`, not overwrite it), and that `dx` has the shape of `x`.
-Everything runs on a float64 copy, so the model's values and gradients are left as they were. Every
-`np.random.Generator` a layer holds (Dropout's) is rewound before each forward of the copy, so a
-layer in training mode draws the same mask every time and is checked as the function it computes.
+When a model made of layers fails, `blame` names the first layer whose own backward is wrong: each
+sub-layer is checked alone at the input it saw during the pass, in path order, descending into the
+first that fails (`report.culprit`). Everything runs on a float64 copy: the model is left as it was.
 """
 
+import contextlib
 import copy
 import warnings
 
 import numpy as np
 
-from ..checks import as_numeric
+from .. import checks
 from ..layer import Layer
 from ..losses import Loss
-from ..text import number, table
+from ..watch import watching
+from .differences import along, compare, directional, elementwise, random_directions
+from .functions import LayerFunction, LossFunction
+from .report import GradcheckReport, Settings, TensorCheck
+from .watchdog import Recorder, Watchdog, culprit_of
+
+MODES = ("auto", "full", "fast")
+FULL_MODE_LIMIT = 2000  # values (inputs and parameters): above it, mode="auto" checks in fast mode
 
 
-def gradcheck(model, x, *, target=None, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
+def gradcheck(model, x, *, target=None, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0, mode="auto", allow_zero=False):
     """Check `model`'s backward against finite differences at `x`; return a `GradcheckReport`.
 
-    `model` is a `Layer` (any layer or container) or a `Loss` (then `x` is `pred` and `target` is
-    required). `seed` seeds the random upstream gradient. The report is truthy when every check passes,
-    and prints as a table, so `assert gradcheck(layer, x)` shows the table when it fails.
+    `model` is a `Layer` (any layer, container or graph) or a `Loss` (then `x` is `pred` and `target` is
+    required). `x` is an array, or a tuple of arrays for a model of several inputs; an integer input
+    (indices) is passed as it is and only the parameters are checked. `mode`: "full" (every element),
+    "fast" (3 random directions per tensor) or "auto" (full up to 2,000 values, fast above).
+    `allow_zero`: accept a tensor whose gradients are all 0 (else "nothing checked" fails). `seed`
+    seeds the random upstream gradient and directions. The report is truthy when every check passes;
+    a failing one shows its table in the `AssertionError` of a plain `assert gradcheck(...)`.
 
     >>> import tinygraph as tg
     >>> report = gradcheck(tg.Tanh(), np.array([[0.1, -0.3]]))
-    >>> report.ok
-    True
+    >>> report.ok, report.mode
+    (True, 'full')
     """
     if not isinstance(model, (Layer, Loss)):
-        raise TypeError(f"gradcheck: model must be a tinygraph Layer or Loss, got {type(model).__name__}")
+        raise TypeError(f"gradcheck: model must be a tinygraph Layer or Loss, got {checks.describe(model)}")
     if isinstance(model, Loss) and target is None:
         raise TypeError(f"gradcheck: checking the loss {model!r} needs target=")
-    x_in = np.asarray(x)
-    x = as_numeric(x_in, np.float64, "gradcheck: x").copy()
-    low_precision = [f"x ({x_in.dtype})"] if x_in.dtype.kind == "f" and x_in.dtype != np.float64 else []
-    if isinstance(model, Layer):
-        low_precision += [f"{name} ({p.value.dtype})" for name, p in model.named_parameters() if p.value.dtype != np.float64]
-    if low_precision:
-        warnings.warn(
-            f"gradcheck: {', '.join(low_precision)} not float64; checking a float64 copy instead "
-            "(finite differences in float32 cannot resolve relative errors much below 1e-4)",
-            UserWarning,
-            stacklevel=2,
-        )
-    model = copy.deepcopy(model)
-    if isinstance(model, Layer):
-        model.astype(np.float64)
-        check = _LayerCheck(model, x, np.random.default_rng(seed))
-    else:
-        check = _LossCheck(model, x, copy.deepcopy(target))
-    return check.run(eps, atol, rtol, seed)
-
-
-class _LayerCheck:
-    """The scalar `s = sum(dy * model(x))` and its analytic gradients for a layer."""
-
-    def __init__(self, model, x, rng):
-        self.model, self.x = model, x
-        self.tensors = [("input", x)] + [(name, p.value) for name, p in model.named_parameters()]
-        self.params = model.parameters()
-        # Layers that draw random numbers (Dropout) get the same draws in every forward, so that all
-        # the forwards compute one and the same function.
-        self.generators = [
-            value for layer in model.all_layers() for value in vars(layer).values() if isinstance(value, np.random.Generator)
-        ]
-        self.states = [g.bit_generator.state for g in self.generators]
-        self.dy = rng.standard_normal(np.shape(self.forward()))
-
-    def forward(self):
-        for generator, state in zip(self.generators, self.states):
-            generator.bit_generator.state = state
-        return self.model(self.x.copy())  # a copy: a forward that writes into its input spoils nothing here
-
-    def scalar(self):
-        return float(np.sum(self.dy * self.forward()))
-
-    def analytic(self):
-        """Return `[dx, grad, ...]` from one forward+backward, starting from zero gradients."""
-        for p in self.params:
-            p.zero_grad()
-        return self.analytic_again()
-
-    def analytic_again(self):
-        """A forward+backward without clearing: `[dx, accumulated grad, ...]`."""
-        self.forward()
-        dx = self.model.backward(self.dy.copy())
-        return [dx] + [p.grad.copy() for p in self.params]
-
-    def run(self, eps, atol, rtol, seed):
-        return _run(self, f"{self.model!r}", eps, atol, rtol, f"random upstream gradient dy (seed {seed})")
-
-
-class _LossCheck:
-    """The scalar `loss(pred, target)` and its analytic gradient for a loss."""
-
-    def __init__(self, loss, pred, target):
-        self.loss, self.target = loss, target
-        self.tensors = [("pred", pred)]
-        self.params = []
-        self.pred = pred
-
-    def scalar(self):
-        return self.loss(self.pred, self.target)
-
-    def analytic(self):
-        self.loss(self.pred, self.target)
-        return [self.loss.backward()]
-
-    analytic_again = analytic
-
-    def run(self, eps, atol, rtol, seed):
-        return _run(self, f"{self.loss!r}", eps, atol, rtol, "the loss itself as the scalar")
-
-
-def _run(check, title, eps, atol, rtol, upstream):
-    first = check.analytic()
-    second = check.analytic_again()
-    rows, notes = [], []
-    for (name, tensor), grad in zip(check.tensors, first):
-        grad = None if grad is None else np.asarray(grad)
-        if grad is None or grad.shape != tensor.shape:
-            got = "None" if grad is None else f"shape {grad.shape}"
-            rows.append(TensorCheck.broken(name, tensor.shape, f"backward gave {got}, expected shape {tensor.shape}"))
-            continue
-        rows.append(_compare(name, grad, _numeric(check, tensor, eps), atol, rtol))
-    notes.append((f"a second forward+backward gives the same {check.tensors[0][0]} gradient", _same(first[0], second[0])))
-    if check.params:
-        # Not bit-exact: a shared layer's (a + b) + a + b rounds differently from 2 * (a + b).
-        names = [name for name, _ in check.tensors[1:]]
-        not_doubled = [n for n, g1, g2 in zip(names, first[1:], second[1:]) if not np.allclose(g2, 2 * g1, rtol=rtol, atol=atol)]
-        description = "a second backward adds into .grad: every parameter gradient doubles"
-        notes.append((description + (f" (not {', '.join(not_doubled)})" if not_doubled else ""), not not_doubled))
-    return GradcheckReport(title, rows, notes, eps=eps, atol=atol, rtol=rtol, upstream=upstream)
-
-
-def _same(a, b):
-    a, b = np.asarray(a), np.asarray(b)
-    return a.shape == b.shape and bool(np.array_equal(a, b))
-
-
-def _numeric(check, tensor, eps):
-    """Central and both one-sided differences of `check.scalar()` for every element of `tensor`."""
-    s0 = check.scalar()
-    central, forward, backward = (np.zeros(tensor.shape) for _ in range(3))
-    for index in np.ndindex(tensor.shape):
-        original = tensor[index]
-        tensor[index] = original + eps
-        s_plus = check.scalar()
-        tensor[index] = original - eps
-        s_minus = check.scalar()
-        tensor[index] = original
-        central[index] = (s_plus - s_minus) / (2 * eps)
-        forward[index] = (s_plus - s0) / eps
-        backward[index] = (s0 - s_minus) / eps
-    return central, forward, backward
-
-
-def _compare(name, analytic, numeric, atol, rtol):
-    central, forward, backward = numeric
-
-    def close(reference):
-        return np.abs(analytic - reference) <= atol + rtol * np.abs(reference)
-
-    ok_central, ok_forward, ok_backward = close(central), close(forward), close(backward)
-    # At a kink the one-sided slopes disagree; a correct backward matches one of them, which is then
-    # the numeric gradient it is compared with.
-    at_kink = ~ok_central & ~np.isclose(forward, backward, rtol=rtol, atol=atol) & (ok_forward | ok_backward)
-    numeric = np.where(at_kink, np.where(ok_forward, forward, backward), central)
-    ok = ok_central | at_kink
-    if analytic.size == 0:
-        return TensorCheck(name, analytic.shape, 0.0, 0.0, None, None, None, True, 0)
-    error = np.abs(analytic - numeric)
-    scale = np.maximum(np.abs(analytic), np.abs(numeric))
-    relative = np.divide(error, scale, out=np.zeros_like(error), where=scale > atol)
-    badness = np.where(ok, 0.0, error / (atol + rtol * np.abs(numeric)))
-    worst = np.unravel_index(np.argmax(badness) if not ok.all() else np.argmax(error), error.shape)
-    return TensorCheck(
-        name,
-        analytic.shape,
-        float(error.max()),
-        float(relative.max()),
-        tuple(int(i) for i in worst),
-        float(analytic[worst]),
-        float(numeric[worst]),
-        bool(ok.all()),
-        int(at_kink.sum()),
+    settings = Settings(
+        checks.number("gradcheck", "eps", eps, low=0, low_open=True, high=None),
+        checks.number("gradcheck", "atol", atol, low=0, high=None),
+        checks.number("gradcheck", "rtol", rtol, low=0, high=None),
+        checks.integer("gradcheck", "seed", seed, minimum=0),
+        checks.choice("gradcheck", "mode", mode, MODES),
+        checks.flag("gradcheck", "allow_zero", allow_zero),
     )
+    given = list(x) if isinstance(x, tuple) and isinstance(model, Layer) else [x]
+    xs = [_input(value, i if len(given) > 1 else None) for i, value in enumerate(given)]
+    notes = _low_precision(model, given, xs)
+    model = copy.deepcopy(model)
+    rng = np.random.default_rng(seed)
+    if isinstance(model, Layer):
+        function = LayerFunction(model.astype(np.float64), xs, rng)
+        notes += _state_notes(function)
+    else:
+        function = LossFunction(model, xs[0], copy.deepcopy(target), rng)
+    report, problems = check(function, repr(model), settings, notes)
+    if not report.ok and isinstance(model, Layer):
+        _assign_culprit(report, function, settings, problems)
+    return report
 
 
-class TensorCheck:
-    """One row of a `GradcheckReport`: how the analytic gradient of one tensor compares."""
-
-    __slots__ = ("name", "shape", "max_abs", "max_rel", "worst_index", "analytic", "numeric", "ok", "kinks", "problem")
-
-    def __init__(self, name, shape, max_abs, max_rel, worst_index, analytic, numeric, ok, kinks, problem=""):
-        self.name, self.shape = name, tuple(shape)
-        self.max_abs, self.max_rel = max_abs, max_rel
-        self.worst_index, self.analytic, self.numeric = worst_index, analytic, numeric
-        self.ok, self.kinks, self.problem = ok, kinks, problem
-
-    @classmethod
-    def broken(cls, name, shape, problem):
-        return cls(name, shape, float("nan"), float("nan"), None, None, None, False, 0, problem)
-
-    def cells(self):
-        if self.problem:
-            return [self.name, str(self.shape), "-", "-", "-", "-", "-", "NO: " + self.problem]
-        verdict = "ok" if self.ok else "FAIL"
-        if self.kinks:
-            verdict += f" ({self.kinks} at kinks, one-sided)"
-        worst = "-" if self.worst_index is None else str(self.worst_index)
-        return [
-            self.name, str(self.shape), f"{self.max_abs:.2e}", f"{self.max_rel:.2e}", worst,
-            number(self.analytic), number(self.numeric), verdict,
-        ]
+def _input(value, i):
+    """A float input as our float64 copy; an integer or bool one (indices) as a copy of its own dtype."""
+    what = "gradcheck: x" if i is None else f"gradcheck: x[{i}]"
+    array = np.asarray(value)
+    if array.dtype.kind in "iub":
+        return array.copy()
+    return checks.as_numeric(array, np.float64, what).copy()
 
 
-class GradcheckReport:
-    """The result of `gradcheck`: `.ok`, `.rows` (one `TensorCheck` per tensor), `.checks`, `str()` a table.
+def _low_precision(model, given, xs):
+    low = [f"x ({np.asarray(v).dtype})" for v in given if np.asarray(v).dtype.kind == "f" and np.asarray(v).dtype != np.float64]
+    if isinstance(model, Layer):
+        low += [f"{name} ({p.value.dtype})" for name, p in model.named_parameters() if p.value.dtype != np.float64]
+    if not low:
+        return []
+    warnings.warn(
+        f"gradcheck: {', '.join(low)} not float64; checking a float64 copy instead "
+        "(finite differences in float32 cannot resolve relative errors much below 1e-4)",
+        UserWarning,
+        stacklevel=3,
+    )
+    return [f"checked on a float64 copy: {', '.join(low)} not float64 (float32 differences cannot resolve "
+            "relative errors much below 1e-4); the model itself is unchanged"]
 
-    A report is truthy exactly when `.ok`, so `assert gradcheck(layer, x)` fails when a check fails and
-    pytest then shows the table.
-    """
 
-    HEADER = ["tensor", "shape", "max abs err", "max rel err", "worst index", "analytic", "numeric", "result"]
+def _state_notes(function):
+    notes = []
+    if function.buffers:
+        names = ", ".join(name for name, _ in function.model.named_buffers())
+        notes.append(f"buffers put back before every forward ({names}): in training mode a batch statistic "
+                     "makes the layer a function of the whole batch, and that function is checked")
+    if function.generators:
+        notes.append(f"random generators rewound before every forward ({len(function.generators)}): "
+                     "the same random draws (dropout masks) every time")
+    return notes
 
-    def __init__(self, title, rows, checks, *, eps, atol, rtol, upstream):
-        self.title, self.rows, self.checks = title, rows, checks
-        self.eps, self.atol, self.rtol, self.upstream = eps, atol, rtol, upstream
 
-    @property
-    def ok(self):
-        return all(row.ok for row in self.rows) and all(passed for _, passed in self.checks)
+def resolve(mode, function):
+    if mode != "auto":
+        return mode
+    values = sum(tensor.size for _, tensor in function.tensors)
+    return "full" if values <= FULL_MODE_LIMIT else "fast"
 
-    def __bool__(self):
-        return self.ok
 
-    def failures(self):
-        """One sentence per failed check: the tensor, the worst index, analytic vs numeric, errors, tolerances."""
-        sentences = []
-        for row in self.rows:
-            if row.problem:
-                sentences.append(f"{row.name}: {row.problem}")
-            elif not row.ok:
-                sentences.append(
-                    f"{row.name} gradient is wrong: at index {row.worst_index} analytic {row.analytic:.6g} vs numeric "
-                    f"{row.numeric:.6g} (max abs err {row.max_abs:.2e}, max rel err {row.max_rel:.2e}; "
-                    f"atol={self.atol:g}, rtol={self.rtol:g}, eps={self.eps:g})"
-                )
-        return sentences + [f"not true that {description}" for description, passed in self.checks if not passed]
+def check(function, title, settings, notes=()):
+    """Run every check on `function`; return `(report, problems)` (the watchdog's, for blame)."""
+    if settings.mode == "auto" and resolve("auto", function) == "fast":
+        values = sum(tensor.size for _, tensor in function.tensors)
+        notes = [*notes, f"mode='auto' chose fast mode: {values:,} values to check, more than {FULL_MODE_LIMIT:,} "
+                         "(pass mode='full' to check every element)"]
+    settings = settings.with_mode(resolve(settings.mode, function))
+    watchdog = Watchdog(function.model) if isinstance(function, LayerFunction) else None
+    try:
+        with watching(watchdog) if watchdog else contextlib.nullcontext():
+            first = function.gradients()
+    except Exception as error:
+        if not (watchdog and watchdog.problems):
+            raise
+        # A layer broke a rule (a dx of the wrong shape) and a later one refused what it got: name the first.
+        failed = [(f"forward+backward runs (not: {type(error).__name__}: {error})", False)]
+        report = GradcheckReport(title, [], failed + _call_checks(watchdog.problems), settings,
+                                 function.upstream(settings.seed), notes)
+        return report, watchdog.problems
+    if watchdog:
+        watchdog.check_parameters()
+    again = function.gradients()
+    doubled = function.gradients(clear=False)
+    rows = [TensorCheck.not_differentiated(name, x.shape, f"integer input ({x.dtype}), parameters only")
+            for name, x in function.integer_inputs]
+    s0 = function.scalar()
+    rng = np.random.default_rng([settings.seed, 1])
+    for (name, tensor), grad in zip(function.tensors, first):
+        rows.append(_row(function, name, tensor, grad, settings, s0, rng))
+    names = [name for name, _ in function.tensors]
+    checks_ = [_same(names, first, again)]
+    params = function.params
+    if params:
+        # Not bit-exact: a shared layer's (a + b) + a + b rounds differently from 2 * (a + b).
+        not_doubled = [n for n, g1, g2 in zip(names[-len(params):], first[-len(params):], doubled[-len(params):])
+                       if not np.allclose(g2, 2 * g1, rtol=settings.rtol, atol=settings.atol)]
+        checks_.append(("a second backward adds into .grad: every parameter gradient doubles"
+                        + (f" (not {', '.join(not_doubled)})" if not_doubled else ""), not not_doubled))
+    if watchdog or getattr(function, "dloss", None) is not None:
+        checks_.append(_zero_upstream(names, function.gradients(scale=0.0)))
+    problems = watchdog.problems if watchdog else []
+    if watchdog:
+        checks_ += _call_checks(problems)
+    return GradcheckReport(title, rows, checks_, settings, function.upstream(settings.seed), notes), problems
 
-    def __str__(self):
-        lines = [
-            f"gradcheck {self.title}: {'ok' if self.ok else 'FAILED'}",
-            f"  central differences in float64, eps={self.eps:g}, {self.upstream}; an element passes if "
-            f"|analytic - numeric| <= atol + rtol * |numeric| (atol={self.atol:g}, rtol={self.rtol:g})",
-        ]
-        lines += table(self.HEADER, [row.cells() for row in self.rows], indent="  ")
-        lines += [f"  {description}: {'yes' if passed else 'NO'}" for description, passed in self.checks]
-        return "\n".join(lines)
 
-    __repr__ = __str__
+def _row(function, name, tensor, grad, settings, s0, rng):
+    if isinstance(grad, str):
+        return TensorCheck.broken(name, tensor.shape, grad)
+    if grad is None or np.shape(grad) != tensor.shape:
+        got = "None" if grad is None else f"shape {np.shape(grad)}"
+        return TensorCheck.broken(name, tensor.shape, f"backward gave {got}, expected shape {tensor.shape}")
+    grad = np.asarray(grad, dtype=np.float64)
+    if settings.mode == "fast":
+        directions = random_directions(rng, tensor.shape, settings.directions)
+        analytic = along(grad, directions)
+        numeric = directional(function.scalar, tensor, settings.eps, s0, directions)
+        return compare(name, analytic, numeric, settings, directional=True, shape=tensor.shape)
+    return compare(name, grad, elementwise(function.scalar, tensor, settings.eps, s0), settings)
+
+
+def _same(names, first, again):
+    differ = [name for name, a, b in zip(names, first, again) if not _identical(a, b)]
+    return ("a second forward+backward gives the same gradients, bit for bit"
+            + (f" (not {', '.join(differ)})" if differ else ""), not differ)
+
+
+def _identical(a, b):
+    if a is None or b is None or isinstance(a, str):
+        return a is None and b is None or isinstance(a, str)
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
+
+
+def _zero_upstream(names, grads):
+    for name, grad in zip(names, grads):
+        if grad is None or isinstance(grad, str):
+            continue
+        grad = np.asarray(grad)
+        if grad.any():
+            index = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(grad)), grad.shape))
+            return f"with dy = 0 every gradient is 0 (not {name}: {grad[index]:.6g} at index {index})", False
+    return "with dy = 0 every gradient is 0", True
+
+
+CALL_RULES = [
+    ("forward modified its input", "every forward leaves its input x as it was"),
+    ("backward modified its upstream", "every backward leaves its dy as it was"),
+    ("backward returned", "every backward returns dx of its input's shape and dtype"),
+    ("backward made", "every backward keeps each parameter gradient in the parameter's dtype"),
+]
+
+
+def _call_checks(problems):
+    """One failed check per rule some call broke, or one passed check for all the rules."""
+    results = []
+    for start, description in CALL_RULES:
+        broken = [(path, name, sentence) for path, name, sentence in problems if sentence.startswith(start)]
+        if broken:
+            path, name, sentence = broken[0]
+            where = f"{path} {name}" if path else name
+            more = f", and {len(broken) - 1} more" if len(broken) > 1 else ""
+            results.append((f"{description} (not {where}: {sentence}{more})", False))
+    return results or [("every call leaves x and dy alone and returns dx of x's shape and dtype", True)]
+
+
+def _assign_culprit(report, function, settings, problems):
+    """Set `report.culprit` (and `.culprit_name`, `.blame`, `.culprit_report`) for a failing layer check."""
+    guilty = culprit_of(problems, {path: i for i, (path, _) in enumerate(function.model.named_layers())})
+    if guilty:
+        path, name, sentence = guilty
+        report.culprit, report.culprit_name = path, name
+        report.blame = f"culprit: {path or 'the model'} ({name}): {sentence}"
+        return
+    if all(row.ok or row.vacuous for row in report.rows) and all(passed for _, passed in report.checks):
+        return  # only "nothing checked": no backward is known to be wrong
+    composite = any(isinstance(member, Layer) for _, member in function.model.named_members())
+    found = blame(function, settings) if composite else None
+    if found is None:
+        report.culprit, report.culprit_name = "", type(function.model).__name__
+        if composite:
+            report.blame = (f"culprit: the model's own backward ({report.culprit_name}): every sub-layer passes "
+                            "alone at the input it saw")
+        return
+    path, layer, sub = found
+    report.culprit, report.culprit_name, report.culprit_report = path, type(layer).__name__, sub
+    reasons = "; ".join(sub.failures())
+    report.blame = f"culprit: {path} ({report.culprit_name}), checked alone at the input it saw: {reasons}"
+
+
+def blame(function, settings):
+    """`(path, layer, its report)` of the first sub-layer (path order, deepest) that fails alone, or None."""
+    recorder = Recorder()
+    function.rewind()
+    with watching(recorder):
+        function.model(*[x.copy() for x in function.xs])
+    settings = settings.with_mode(settings.mode, allow_zero=True)  # a dead sub-layer is not a wrong one
+    path, layer, found = "", function.model, None
+    while True:
+        for name, child in layer.named_members():
+            if not isinstance(child, Layer) or id(child) not in recorder.seen:
+                continue
+            alone, xs = recorder.seen[id(child)]
+            try:
+                sub = LayerFunction(alone, xs, np.random.default_rng(settings.seed))
+                report, _ = check(sub, repr(child), settings)
+            except Exception:  # noqa: BLE001 - a layer that cannot run alone is not blamed
+                continue
+            if not report.ok:
+                path = f"{path}.{name}" if path else name
+                layer, found = child, (path, child, report)
+                break
+        else:
+            return found
