@@ -199,3 +199,33 @@ def test_each_thread_runs_its_own_passes():
     for model, grads in zip(models, expected):
         for p, g in zip(model.parameters(), grads):
             np.testing.assert_array_equal(p.grad, g)
+
+
+class Sum(tg.Layer):
+    """A user's composite that adds its sub-layers' dx without checking for None: y = f(x) + g(x)."""
+
+    def __init__(self):
+        self.f, self.g = tg.Dense(3, 2, rng=0), tg.Dense(3, 2, rng=1)
+
+    def forward(self, x):
+        return self.f(x) + self.g(x)
+
+    def backward(self, dy):
+        return self.f.backward(dy) + self.g.backward(dy)
+
+
+def test_inside_a_users_composite_every_sub_layer_computes_its_dx():
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    for model in (Sum(), tg.Sequential(Sum(), tg.Tanh())):
+        model(x, needs_dx=False)
+        dx = model.backward(np.ones((4, 2)))  # no None + None
+        assert dx.shape == (4, 3)
+    net = tg.Sequential(Sum(), tg.Dense(2, 1, rng=2))
+    tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.1), x, np.ones((4, 1)), epochs=2, progress=False)
+
+
+def test_a_container_that_passes_none_on_still_skips_its_first_layers_dx():
+    first = Spy(3, 2, rng=0)
+    net = tg.Parallel(first, tg.Identity())
+    net(np.ones((2, 3)), needs_dx=False)
+    assert net.backward(np.ones((2, 5))) is None and first.asked == [False]

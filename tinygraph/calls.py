@@ -17,7 +17,8 @@ parameter's `.grad` and returns `dx`. Everything else happens here, once, around
   (`fit` says so: training never needs the gradient of the data). Every layer whose input is such an
   array sees `self.needs_dx == False` in its backward; a layer for which `dx` is costly (`Dense`)
   returns None instead. The output of a parameter-free layer (`Flatten`) applied to it needs none
-  either. Layers that compute `dx` cheaply never look at the flag.
+  either. Layers that compute `dx` cheaply never look at the flag. Inside a layer holding sub-layers,
+  they all compute `dx` (its backward may add them up), unless it says `passes_none = True`.
 - **Watching.** Each call also tells a watcher, if one is watching (`tinygraph.watch`): `trace`,
   `summary` and the explain page see inside a model this way, without touching it.
 
@@ -54,8 +55,7 @@ class _PerThread(threading.local):
 
 _threads = _PerThread()  # `_threads.state` is this thread's `_State` (one thread-local lookup per call)
 
-# A call is kept as a tuple (needs_dx, saved values, shape of y), newest last in the object's `_calls`;
-# `_pass` is the number of the pass those calls belong to.
+# A call is a tuple (needs_dx, saved values, shape of y), newest last in the object's `_calls`, all of pass `_pass`.
 MACHINERY = frozenset({"_calls", "_pass", "_saving", "_call"})  # the per-object state of the calls
 
 
@@ -157,12 +157,20 @@ class Differentiable:
                 self._call = None
         return None
 
+    passes_none = False  # True for a container whose backward passes None on (Sequential, Parallel, ...)
+
+    def _with_every_dx(self, x, more, needs_dx):
+        """Run this call with its inputs needing `dx` after all: a layer holding sub-layers whose backward
+        does not expect None from them (a user's composite that adds its children's `dx`) gets every one."""
+        no_grad = _threads.state.no_grad
+        kept = {key: no_grad.pop(key) for key in [id(value) for value in (x, *more)] if key in no_grad}
+        try:
+            return self(x, *more)
+        finally:
+            no_grad.update(kept)
+
     def __getstate__(self):  # a copy carries none of the calls' state (see MACHINERY)
         return {name: value for name, value in self.__dict__.items() if name not in MACHINERY}
-
-
-def _any_needs_dx(xs, no_grad):
-    return any(id(x) not in no_grad for x in xs)
 
 
 def layer_forward(forward):
@@ -184,6 +192,9 @@ def layer_forward(forward):
         if not needs_dx:
             for value in (x, *more):
                 no_grad[id(value)] = value
+        call_needs_dx = not no_grad or id(x) not in no_grad or bool(more) and any(id(v) not in no_grad for v in more)
+        if not call_needs_dx and not self.passes_none and self.holds_layers():
+            return self._with_every_dx(x, more, needs_dx)
         if watchers:
             _watch(self, "forward_begins", (x, *more))
         state.depth = depth + 1
@@ -193,7 +204,6 @@ def layer_forward(forward):
         finally:
             state.depth = depth
             saved, self._saving = self._saving, None
-        call_needs_dx = not no_grad or id(x) not in no_grad or bool(more) and _any_needs_dx(more, no_grad)
         if self._pass != state.number:  # calls of an earlier pass that no backward took (as in `_keep`)
             self._calls.clear()
             self._pass = state.number

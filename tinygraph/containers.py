@@ -25,6 +25,8 @@ class Container(Layer):
                 raise TypeError(f"{type(self).__name__}: argument {i} must be a Layer, got {checks.describe(layer)}")
         self.layers = list(layers)
 
+    passes_none = True  # backward passes None on: see tinygraph.calls
+
     def as_input(self, x):
         return x
 
@@ -92,6 +94,8 @@ class Residual(Layer):
     array([[1., 1., 1.],
            [1., 1., 1.]])
     """
+
+    passes_none = True  # backward passes None on: see tinygraph.calls
 
     def __init__(self, layer):
         if not isinstance(layer, Layer):

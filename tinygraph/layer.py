@@ -82,6 +82,10 @@ class Layer(Differentiable):
                 return True
         return False
 
+    def holds_layers(self):
+        """True if this layer holds a sub-`Layer`."""
+        return any(isinstance(member, Layer) for _, member in self.named_members())
+
     def walk(self):
         """Yield `(path, member)` for every `Parameter` and `Layer` below this layer, each once.
 
