@@ -36,35 +36,32 @@ import numpy as np
 from . import checks
 
 
-class _State:
-    """The pass being run in one thread."""
+class _Pass:
+    """The pass being run in one thread: `depth`, forwards running one inside the other; `number`, of the
+    current pass; `no_grad`, id -> array for the arrays whose gradient nobody needs; `watcher` (see watch)."""
 
     __slots__ = ("depth", "number", "no_grad", "watcher")
 
     def __init__(self):
-        self.depth = 0  # how many forwards are running, one inside the other
-        self.number = 0  # the number of the current pass
-        self.no_grad = {}  # id -> array, for the arrays whose gradient nobody needs in this pass
-        self.watcher = None  # see tinygraph.watch
+        self.depth, self.number, self.no_grad, self.watcher = 0, 0, {}, None
 
 
-class _PerThread(threading.local):
+class _State(threading.local):  # one thread-local lookup per call (`_threads.state`), then plain attributes
     def __init__(self):  # runs once in each thread that uses tinygraph
-        self.state = _State()
+        self.state = _Pass()
 
 
-_threads = _PerThread()  # `_threads.state` is this thread's `_State` (one thread-local lookup per call)
+_threads = _State()
 
 # A call is a tuple (needs_dx, saved values, shape of y), newest last in the object's `_calls`, all of pass `_pass`.
-MACHINERY = frozenset({"_calls", "_pass", "_saving", "_call"})  # the per-object state of the calls
+MACHINERY = frozenset({"_calls", "_pass", "_saving", "_call", "_held"})  # the per-object state of the calls
 
 
 class Differentiable:
     """What layers and losses share: `save_for_backward` in forward, `pop_saved` in backward, and calls.
 
-    A subclass's `forward` and `backward` are wrapped once, when the class is made (`call_wrappers`),
-    so that the machinery described in the module docstring runs around them. The attributes in
-    `MACHINERY` are that machinery's, kept on each object.
+    A subclass's `forward` and `backward` are wrapped once, when the class is made (`call_wrappers`), so
+    that the machinery of the module docstring runs around them; it keeps `MACHINERY` on each object.
     """
 
     _saving = None  # while this object's forward runs: what it saved so far
@@ -149,7 +146,7 @@ class Differentiable:
                 "it returned None from backward (only a layer whose needs_dx is False may)"
             )
         self._calls.pop()
-        if self.holds_members():
+        if self.holds_layers():
             self._call = call
             try:
                 type(self).backward.raw(self, None)
@@ -158,10 +155,16 @@ class Differentiable:
         return None
 
     passes_none = False  # True for a container whose backward passes None on (Sequential, Parallel, ...)
+    _held = None  # whether it holds sub-layers, looked up at the first call that asks, then kept
+
+    def _holds_layers(self):  # kept: a layer that gained sub-layers later fails loudly (a None from one)
+        if self._held is None:
+            self._held = self.holds_layers()
+        return self._held
 
     def _with_every_dx(self, x, more, needs_dx):
-        """Run this call with its inputs needing `dx` after all: a layer holding sub-layers whose backward
-        does not expect None from them (a user's composite that adds its children's `dx`) gets every one."""
+        """Run this call with its inputs needing `dx` after all, for a layer holding sub-layers whose backward
+        does not expect None from them (a user's composite that adds its children's `dx`)."""
         no_grad = _threads.state.no_grad
         kept = {key: no_grad.pop(key) for key in [id(value) for value in (x, *more)] if key in no_grad}
         try:
@@ -193,7 +196,7 @@ def layer_forward(forward):
             for value in (x, *more):
                 no_grad[id(value)] = value
         call_needs_dx = not no_grad or id(x) not in no_grad or bool(more) and any(id(v) not in no_grad for v in more)
-        if not call_needs_dx and not self.passes_none and self.holds_layers():
+        if not call_needs_dx and not self.passes_none and self._holds_layers():
             return self._with_every_dx(x, more, needs_dx)
         if watchers:
             _watch(self, "forward_begins", (x, *more))

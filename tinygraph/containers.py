@@ -34,9 +34,6 @@ class Container(Layer):
         for i, layer in enumerate(self.layers):
             yield str(i), layer
 
-    def holds_members(self):
-        return bool(self.layers)
-
     def __len__(self):
         return len(self.layers)
 

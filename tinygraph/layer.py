@@ -73,18 +73,24 @@ class Layer(Differentiable):
                     if isinstance(item, (Parameter, Layer)):
                         yield f"{name}.{i}", item
 
+    def holds(self, kinds):
+        """True if this layer holds a member of `kinds` (`Parameter`, `Layer` or both), as `named_members()` finds them."""
+        for name, value in self.__dict__.items():
+            if isinstance(value, kinds):
+                return True
+            if (type(value) is list or type(value) is tuple) and name not in MACHINERY:
+                for item in value:
+                    if isinstance(item, kinds):
+                        return True
+        return False
+
     def holds_members(self):
         """True if this layer holds a `Parameter` or a `Layer` (`named_members()` is not empty)."""
-        for name, value in vars(self).items():
-            if isinstance(value, MEMBERS) or (type(value) in (list, tuple) and name not in MACHINERY and any(
-                isinstance(item, MEMBERS) for item in value
-            )):
-                return True
-        return False
+        return self.holds(MEMBERS)
 
     def holds_layers(self):
         """True if this layer holds a sub-`Layer`."""
-        return any(isinstance(member, Layer) for _, member in self.named_members())
+        return self.holds(Layer)
 
     def walk(self):
         """Yield `(path, member)` for every `Parameter` and `Layer` below this layer, each once.
