@@ -78,8 +78,7 @@ class Differentiable:
         self._pass = 0  # ...all of the pass with this number
         return self
 
-    # so that help() and inspect show a class without __init__ as `Sigmoid()`, not `Sigmoid(*args, **kwargs)`
-    __new__.__signature__ = inspect.Signature([inspect.Parameter("cls", inspect.Parameter.POSITIONAL_ONLY)])
+    __new__.__signature__ = inspect.Signature([inspect.Parameter("cls", inspect.Parameter.POSITIONAL_ONLY)])  # `Sigmoid()`
 
     def _keep(self, call, number):
         """Keep `call` of pass `number`, dropping the calls of an earlier pass that no backward took."""
@@ -131,10 +130,8 @@ class Differentiable:
         return call is None or call[0]
 
     def _before_forward(self):
-        return RuntimeError(
-            f"{checks.name_of(self)}: backward called before forward; each backward takes one forward "
-            "(run the model, y = net(x), before net.backward(dy))"
-        )
+        return RuntimeError(f"{checks.name_of(self)}: backward called before forward; each backward takes one "
+                            "forward (run the model, y = net(x), before net.backward(dy))")
 
     def _skip_backward(self, call):
         """`backward(None)`: no gradient flows back into this call. Allowed when it needed no `dx` anyway
