@@ -22,9 +22,9 @@ LEVELS = [
     ["layer"],
     ["layers.dense", "layers.activations", "layers.dropout", "layers.shape", "losses", "optim", "datasets"],
     ["layers", "containers", "metrics", "callbacks", "progress"],
-    ["training", "io", "inspect.trace", "inspect.gradcheck", "plot"],
-    ["article", "testing.check", "testing.strategies"],
-    ["testing"],
+    ["training", "io", "inspect.trace", "inspect.gradcheck", "plot", "explain.layout", "explain.plane", "explain.page"],
+    ["article", "testing.check", "testing.strategies", "explain.record"],
+    ["testing", "explain"],
     ["inspect.selfcheck"],
     ["cli"],
 ]
