@@ -85,7 +85,7 @@ def links(columns, rows, model):
     found = [None]
     for before, column in zip(columns, columns[1:]):
         link = {}
-        for _, p in own_parameters(rows[column["rows"][0]].layer):
+        for _, p in own_parameters(rows[column["rows"][0]].layer) if column["rows"] else ():
             if p.value.shape == (before["width"], column["width"]) and "weight" not in link and not before.get("gap"):
                 link["weight"] = names[id(p)]
             elif p.value.shape == (column["width"],) and "bias" not in link:

@@ -46,7 +46,7 @@ function setUpControls() {
     else if (event.key === "ArrowLeft") { stop(); setEntry(state.entry - 1); }
     else if (event.key === " ") { event.preventDefault(); play(); }
   });
-  document.body.addEventListener("click", function () {
+  byId("network").addEventListener("click", function () {  // a click beside the drawing lets go
     if (state.selected) { state.selected = null; redraw(); }
   });
 }
