@@ -6,7 +6,11 @@ import io
 import importlib
 import os
 import re
+import shutil
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -206,7 +210,7 @@ def test_the_page_is_self_contained(tmp_path):
     assert set(re.findall(r"https?://[^\s\"')]+", text)) == {"http://www.w3.org/2000/svg"}  # a namespace, not a request
     policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', text).group(1)
     assert policy.startswith("default-src &#x27;none&#x27;; script-src &#x27;sha256-")
-    for name in ["template.html", "style.css", *(f"js/{n}" for n in page_module.SCRIPTS)]:
+    for name in ["template.html", "style.css", *page_module.SCRIPTS]:
         assert len(page_module.source(name).splitlines()) <= 300, name
 
 
@@ -217,7 +221,8 @@ def test_the_page_is_self_contained(tmp_path):
     (dict(steps=-1), ValueError, "explain: steps must be an int >= 0, got -1"),
     (dict(every=0), ValueError, "explain: every must be an int >= 1, got 0"),
     (dict(every=2.0), ValueError, "explain: every must be an int >= 1, got 2.0"),
-    (dict(path=3), TypeError, "explain: path must be a file name, got int 3"),
+    (dict(path=3), TypeError, r"explain: path must be a file name \(a str or a pathlib.Path\), got int 3"),
+    (dict(path=b"run.html"), TypeError, "explain: path must be a file name .*, got bytes b'run.html'"),
     (dict(path="missing/run.html"), FileNotFoundError, "explain: cannot write missing/run.html: the directory .* does not exist"),
     (dict(X=np.ones(4)), ValueError, r"explain: X must have a batch axis, \(n_samples, ...\), got shape \(4,\)"),
     (dict(target=np.ones((3, 1))), ValueError, "explain: X has 4 samples but target has shape"),
@@ -257,3 +262,21 @@ def test_a_failed_write_leaves_the_old_page(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         article_page(tmp_path / "run.html", steps=2)
     assert (tmp_path / "run.html").read_bytes() == old and os.listdir(tmp_path) == ["run.html"]
+
+
+def test_pip_install_ships_the_pages_files(tmp_path):
+    """The page is built from data files at run time: the package's build must carry every one of them.
+
+    Built from a clean copy of the sources, so that no metadata left by an earlier install decides."""
+    pytest.importorskip("setuptools", reason="building the package needs setuptools: pip install setuptools")
+    root, source = Path(__file__).resolve().parent.parent, tmp_path / "source"
+    shutil.copytree(root / "tinygraph", source / "tinygraph", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(root / name, source / name)
+    result = subprocess.run([sys.executable, "-c", "import setuptools; setuptools.setup()", "-q", "build_py",
+                             "--build-lib", str(tmp_path / "build")], cwd=source, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    needed = {"template.html", "style.css", *page_module.SCRIPTS}
+    shipped = {path.name for path in (tmp_path / "build" / "tinygraph" / "explain").iterdir()}
+    assert needed <= shipped, needed - shipped
+    assert "Package would be ignored" not in result.stderr  # every shipped file is in a listed package

@@ -113,7 +113,7 @@ def test_the_page_works_from_disk_without_an_error_or_a_request(opened, pages, n
 
 def test_the_error_check_catches_a_script_that_fails(opened, pages, monkeypatch, tmp_path):
     source = page_module.source
-    monkeypatch.setattr(page_module, "source", lambda name: source(name) + ("\nnull.boom;" if name.endswith("plane.js") else ""))
+    monkeypatch.setattr(page_module, "source", lambda name: source(name) + ("\nnull.boom;" if name == "boundary.js" else ""))
     article_page(tmp_path / "broken.html", steps=3)
     page = opened(tmp_path / "broken.html")
     assert any("boom" in error for error in page.errors)

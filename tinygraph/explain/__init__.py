@@ -24,7 +24,8 @@ from .record import train_and_record
 
 
 def explain(model, loss, optimizer, X, target, *, steps=50, every=1, path="explain.html"):
-    """Train `model` for `steps` full-batch steps and write the run as one HTML page at `path`; return `path`.
+    """Train `model` for `steps` full-batch steps and write the run as one HTML page at `path`; return `path`
+    (as given: a string or a `pathlib.Path`).
 
     Each step is `optimizer.zero_grad()`, `loss(model(X), target)`, `model.backward(loss.backward())`,
     `optimizer.step()` on all of `X` (the model is trained in place, as `fit` trains it). Every
@@ -46,14 +47,14 @@ def explain(model, loss, optimizer, X, target, *, steps=50, every=1, path="expla
         raise TypeError(f"explain: optimizer must be a tinygraph Optimizer, got {checks.describe(optimizer)}")
     steps = checks.integer("explain", "steps", steps, minimum=0)
     every = checks.integer("explain", "every", every)
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"explain: path must be a file name, got {checks.describe(path)}")
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
+    name = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
+    if not isinstance(name, str):
+        raise TypeError(f"explain: path must be a file name (a str or a pathlib.Path), got {checks.describe(path)}")
+    directory = os.path.dirname(os.path.abspath(name))
     if not os.path.isdir(directory):
-        raise FileNotFoundError(f"explain: cannot write {path}: the directory {directory} does not exist")
+        raise FileNotFoundError(f"explain: cannot write {name}: the directory {directory} does not exist")
     X, target = check_data(model, X, target, "X", "target", owner="explain")
     check_finite_parameters(model, "explain")
     run = train_and_record(model, loss, optimizer, X, target, steps, every)
-    page.write(path, page.build(run.describe(title=f"tinygraph explain: {model!r}")))
+    page.write(name, page.build(run.describe(title=f"tinygraph explain: {model!r}")))
     return path

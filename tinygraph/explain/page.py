@@ -1,4 +1,4 @@
-"""The explain page: one self-contained HTML file made of `template.html`, `style.css` and `js/*.js`.
+"""The explain page: one self-contained HTML file made of `template.html`, `style.css` and the `*.js` files.
 
 Everything is inline, so the page opens from disk with no network, and a Content-Security-Policy in
 the page allows only its own script and style (by their SHA-256) and no request of any kind. Nothing
@@ -17,7 +17,7 @@ import re
 import tempfile
 from importlib import resources
 
-SCRIPTS = ["util.js", "network.js", "info.js", "charts.js", "plane.js", "controls.js"]  # in this order, one scope
+SCRIPTS = ["util.js", "network.js", "info.js", "charts.js", "boundary.js", "controls.js"]  # in this order, one scope
 
 
 def source(name):
@@ -39,7 +39,7 @@ def sha256(text):
 def build(run):
     """The page's HTML for `run` (the dict of `Run.describe`)."""
     style = source("style.css")
-    script = "(function () {\n\"use strict\";\n" + "\n".join(source(f"js/{name}") for name in SCRIPTS) + "\n})();\n"
+    script = "(function () {\n\"use strict\";\n" + "\n".join(source(name) for name in SCRIPTS) + "\n})();\n"
     policy = f"default-src 'none'; script-src {sha256(script)}; style-src {sha256(style)}; img-src data:"
     parts = {
         "title": html.escape(run["title"]),

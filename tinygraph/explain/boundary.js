@@ -1,4 +1,4 @@
-// plane.js: for two input features, the decision boundary over the data and each first-hidden neuron's map.
+// boundary.js: for two input features, the decision boundary over the data and each first-hidden neuron's map.
 
 var plane = { maps: [] };
 
