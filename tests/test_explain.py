@@ -280,3 +280,39 @@ def test_pip_install_ships_the_pages_files(tmp_path):
     shipped = {path.name for path in (tmp_path / "build" / "tinygraph" / "explain").iterdir()}
     assert needed <= shipped, needed - shipped
     assert "Package would be ignored" not in result.stderr  # every shipped file is in a listed package
+
+
+def test_the_screenshot_script_shown_in_the_docs_is_the_one_committed():
+    root = Path(__file__).resolve().parent.parent
+    page = (root / "docs" / "explain.md").read_text(encoding="utf-8")
+    assert "```python\n" + (root / "docs" / "screenshots.py").read_text(encoding="utf-8") + "```" in page
+
+
+def test_the_command_writes_the_demo_page_with_its_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    assert main(["explain", "demo"], out=out) == 0
+    run = run_of(tmp_path / "explain.html")
+    assert [entry["step"] for entry in run["steps"]] == list(range(0, 501, 5)) and run["blog"]["columns"][1] == "l1"
+    assert_entries_follow_training(run, losses_before_each_update(501), 5)
+    assert out.getvalue().startswith("wrote explain.html: 500 steps of Sequential(Dense(3→4, bias=False)")
+    assert os.path.getsize(tmp_path / "explain.html") < 1_000_000
+
+
+@pytest.mark.parametrize("example, hidden", [("xor", [4]), ("moons", [8, 8])])
+def test_the_command_trains_a_tanh_mlp_on_two_features(tmp_path, example, hidden):
+    assert main(["explain", example, "--steps", "6", "--every", "3", "--out", str(tmp_path / "p.html")], out=io.StringIO()) == 0
+    run = run_of(tmp_path / "p.html")
+    assert [c["width"] for c in run["columns"]] == [2, *hidden, 2] and run["plane"]["kind"] == "score"
+    assert [entry["step"] for entry in run["steps"]] == [0, 3, 6] and run["n_samples"] == 400
+
+
+def test_the_command_says_what_is_wrong_in_one_line(tmp_path, capsys):
+    assert main(["explain", "demo", "--out", str(tmp_path / "missing" / "p.html")]) == 1
+    assert capsys.readouterr().err == (
+        f"tinygraph: error: explain: cannot write {tmp_path / 'missing' / 'p.html'}: the directory "
+        f"{tmp_path / 'missing'} does not exist\n")
+    for bad in (["--every", "0"], ["--steps", "x"], ["--out"]):
+        with pytest.raises(SystemExit) as info:
+            main(["explain", "demo", *bad])
+        assert info.value.code == 2 and "usage: tinygraph explain" in capsys.readouterr().err

@@ -5,8 +5,11 @@ Without a browser these tests skip and say how to install one; `bash .ci/run` in
 """
 
 import importlib
+import importlib.util
 import io
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,28 +17,23 @@ import pytest
 from explain_pages import PROBES, article_page, hostile_page, run_of
 from tinygraph.cli import main
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ROOT = Path(__file__).resolve().parent.parent
 page_module = importlib.import_module("tinygraph.explain.page")
+spec = importlib.util.spec_from_file_location("screenshots", ROOT / "docs" / "screenshots.py")
+screenshots = importlib.util.module_from_spec(spec)  # the docs' script: one way to start the browser
+spec.loader.exec_module(screenshots)
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright  # noqa: F401
     except ImportError:
         pytest.skip("the browser tests need Playwright: pip install '.[test]' (it is in the test extra)")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"the browser tests need headless Chromium at {CHROMIUM}: apt-get install -y chromium")
-    playwright = sync_playwright().start()
-    context = playwright.chromium.launch_persistent_context(
-        str(tmp_path_factory.mktemp("profile")), executable_path=CHROMIUM, headless=True, args=FLAGS,
-        viewport={"width": 1280, "height": 1000},
-    )
-    yield context
-    context.close()
-    playwright.stop()
+    if not os.path.exists(screenshots.CHROMIUM):
+        pytest.skip(f"the browser tests need headless Chromium at {screenshots.CHROMIUM}: apt-get install -y chromium")
+    with screenshots.browser(tmp_path_factory.mktemp("profile")) as context:
+        yield context
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +68,7 @@ class Opened:
         return int(self.page.input_value("#step"))
 
     def set_entry(self, k):
-        self.page.eval_on_selector("#step", "(slider, k) => { slider.value = k; slider.dispatchEvent(new Event('input')); }", k)
+        screenshots.show_entry(self.page, k)
 
     def weight(self, selector="#network line.weight"):
         return self.page.eval_on_selector(selector, "line => [line.getAttribute('stroke'), line.getAttribute('data-value')]")
@@ -234,3 +232,14 @@ def test_screenshots_at_two_steps_differ(opened, pages):
     assert page.page.screenshot(full_page=True) == first  # the same step looks the same: the check can fail
     page.set_entry(len(page.run["steps"]) - 1)
     assert page.page.screenshot(full_page=True) != first
+
+
+def test_the_docs_screenshots_script_writes_its_pictures(browser, tmp_path):
+    script = ROOT / "docs" / "screenshots.py"  # in its own process: one Playwright per thread
+    result = subprocess.run([sys.executable, str(script), "--out", str(tmp_path)], capture_output=True, text=True,
+                            timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    names = ["explain-article.png", "explain-spirals.png", "explain-spirals-step-20.png"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(names)
+    assert all((tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for name in names)
+    assert (tmp_path / "explain-spirals.png").read_bytes() != (tmp_path / "explain-article.png").read_bytes()

@@ -195,7 +195,7 @@ def print_first_iteration(seed, out):
 
 
 # example -> (hidden widths, steps, every) for `tinygraph explain`; demo is the article's network
-EXPLAIN_EXAMPLES = {"demo": ((), 50, 1), "xor": ((4,), 200, 2), "moons": ((8, 8), 200, 2), "spirals": ((16, 16), 400, 4)}
+EXPLAIN_EXAMPLES = {"demo": ((), 500, 5), "xor": ((4,), 200, 2), "moons": ((8, 8), 200, 2), "spirals": ((16, 16), 400, 4)}
 
 
 def add_explain(commands):
@@ -203,8 +203,8 @@ def add_explain(commands):
         "explain", help="train a small network and write one HTML page that shows every step (open it in a browser)"
     )
     explain.add_argument("example", choices=list(EXPLAIN_EXAMPLES))
-    explain.add_argument("--steps", type=positive_int, help="full-batch training steps (demo 50, xor and moons 200, spirals 400)")
-    explain.add_argument("--every", type=positive_int, help="record every N-th step (demo 1, xor and moons 2, spirals 4)")
+    explain.add_argument("--steps", type=positive_int, help="full-batch training steps (demo 500, xor and moons 200, spirals 400)")
+    explain.add_argument("--every", type=positive_int, help="record every N-th step (demo 5, xor and moons 2, spirals 4)")
     explain.add_argument("--out", metavar="PAGE.html", default="explain.html", help="the page to write (default explain.html)")
     explain.set_defaults(run=run_explain)
 

@@ -1,6 +1,6 @@
 // network.js: the network as columns of circles joined by weight lines, redrawn at every step.
 
-var COLUMN_GAP = 150, ROW_GAP = 30, TOP = 88, LEFT = 60, RADIUS = 10;
+var COLUMN_GAP = 170, ROW_GAP = 30, TOP = 88, LEFT = 60, RADIUS = 10;
 var network = { neurons: [], weights: [], columnScale: [], weightScale: {} };
 
 function slots(column) {  // the row of each drawn unit; a summarised column leaves a row for "more"
@@ -65,7 +65,7 @@ function drawColumnLabels(parent, column, c, x, height) {
   var names = column.gap ? [] : column.names.map(function (n, i) { return (column.paths[i] ? column.paths[i] + " " : "") + n; });
   if (c === 0) names = ["input, " + column.width + " feature" + (column.width === 1 ? "" : "s")];
   names.slice(0, 3).forEach(function (full, i) {
-    var label = svgElement("text", { x: x, y: y + i * 13, "text-anchor": "middle", text: clip(full, 22) }, parent);
+    var label = svgElement("text", { x: x, y: y + i * 13, "text-anchor": "middle", text: clip(full, 26) }, parent);
     svgElement("title", { text: full }, label);
   });
   if (c > 0 && !column.gap) {
