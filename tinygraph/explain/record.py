@@ -27,12 +27,18 @@ DIGITS = 4  # significant digits kept of the recorded values (the loss keeps all
 
 
 def rounded(array):
-    """A float array as nested lists of floats with `DIGITS` significant digits (None for NaN or Inf)."""
-    array = np.asarray(array, dtype=np.float64)
-    flat = [float(text) if text not in ("nan", "inf", "-inf") else None for text in np.char.mod(f"%.{DIGITS}g", array.ravel())]
-    if array.ndim == 0:
-        return flat[0]
-    return np.array(flat, dtype=object).reshape(array.shape).tolist()
+    """A float array as nested lists of floats with `DIGITS` significant digits (None for NaN or Inf).
+
+    Each value is an integer of `DIGITS` digits divided (or multiplied) by an exact power of ten, so it
+    is the float nearest to its short decimal and JSON writes it short: 0.1234, not 0.12340000000000001.
+    """
+    a = np.array(array, dtype=np.float64)
+    nonzero = np.isfinite(a) & (a != 0)
+    shift = np.clip(DIGITS - 1 - np.floor(np.log10(np.abs(a[nonzero]))), -300, 300)
+    up = shift >= 0
+    digits = np.round(a[nonzero] * np.power(10.0, shift))
+    a[nonzero] = np.where(up, digits / np.power(10.0, np.abs(shift)), digits * np.power(10.0, np.abs(shift)))
+    return a.tolist() if not (~np.isfinite(a)).any() else np.where(np.isfinite(a), a, None).tolist()
 
 
 class Run:
