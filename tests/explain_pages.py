@@ -70,3 +70,16 @@ def hostile_page(path, steps=3):
     net = hostile_model()
     tg.explain(net, tg.SoftmaxCrossEntropy(), tg.SGD(net.parameters(), lr=0.1), X, y, steps=steps, path=path)
     return net
+
+
+def graph_page(path, steps=10):
+    """A model that is not a chain (a residual block, two branches), wide and deep enough to be summarised."""
+    X, y = tg.datasets.moons(100, seed=0)
+    rng = np.random.default_rng(0)
+    deep = [layer for _ in range(12) for layer in (tg.Dense(40, 40, rng=rng), tg.Tanh())]
+    net = tg.Sequential(
+        tg.Dense(2, 40, rng=rng), tg.Tanh(), tg.Residual(tg.Sequential(tg.Dense(40, 40, rng=rng), tg.ReLU())),
+        tg.Parallel(tg.Dense(40, 3, rng=rng), tg.Identity()), tg.Dense(43, 40, rng=rng), *deep, tg.Dense(40, 3, rng=rng),
+    )
+    tg.explain(net, tg.SoftmaxCrossEntropy(), tg.Adam(net.parameters(), lr=0.01), X, y, steps=steps, path=path)
+    return net

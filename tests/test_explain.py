@@ -14,10 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 import tinygraph as tg
 from tinygraph.article import blog_variables
 from tinygraph.cli import main
+from tinygraph.testing import graphs
 from explain_pages import PROBES, article_page, hostile_model, hostile_page, run_of
 
 page_module = importlib.import_module("tinygraph.explain.page")  # `tinygraph.explain` is also the function
@@ -127,7 +129,7 @@ def test_a_column_is_a_weighted_sum_and_its_activation(tmp_path):
 def test_wide_and_deep_models_are_summarised_not_refused(tmp_path):
     X, y = tg.datasets.moons(60, seed=0)
     wide = tg.Sequential(tg.Dense(2, 500, rng=0), tg.ReLU(), tg.Dense(500, 2, rng=1))
-    tg.explain(wide, tg.SoftmaxCrossEntropy(), tg.SGD(wide.parameters(), lr=0.1), X, y, steps=40, path=tmp_path / "wide.html")
+    tg.explain(wide, tg.SoftmaxCrossEntropy(), tg.SGD(wide.parameters(), lr=0.1), X, y, steps=10, path=tmp_path / "wide.html")
     run = run_of(tmp_path / "wide.html")
     assert run["columns"][1]["width"] == 500 and run["columns"][1]["units"] == list(range(8)) + list(range(492, 500))
     assert np.shape(run["steps"][-1]["params"]["0.weight"]["value"]) == (2, 16)
@@ -136,7 +138,7 @@ def test_wide_and_deep_models_are_summarised_not_refused(tmp_path):
 
     layers = [layer for _ in range(40) for layer in (tg.Dense(4, 4, rng=0), tg.Tanh())]
     deep = tg.Sequential(tg.Dense(2, 4, rng=0), *layers, tg.Dense(4, 2, rng=1))
-    tg.explain(deep, tg.SoftmaxCrossEntropy(), tg.SGD(deep.parameters(), lr=0.1), X, y, steps=40, path=tmp_path / "deep.html")
+    tg.explain(deep, tg.SoftmaxCrossEntropy(), tg.SGD(deep.parameters(), lr=0.1), X, y, steps=10, path=tmp_path / "deep.html")
     run = run_of(tmp_path / "deep.html")
     gaps = [column["gap"] for column in run["columns"]]
     assert len(run["columns"]) == layout.MAX_COLUMNS + 1 and gaps.count(0) == layout.MAX_COLUMNS
@@ -316,3 +318,46 @@ def test_the_command_says_what_is_wrong_in_one_line(tmp_path, capsys):
         with pytest.raises(SystemExit) as info:
             main(["explain", "demo", *bad])
         assert info.value.code == 2 and "usage: tinygraph explain" in capsys.readouterr().err
+
+
+@given(graphs())
+@settings(max_examples=20)
+def test_any_graph_of_layers_gets_a_page_whose_drawing_fits_its_record(tmp_path_factory, net_and_x):
+    graph, x = net_and_x
+    net = tg.Sequential(tg.Dense(x.shape[1], x.shape[1], rng=0), graph).eval()  # Dropout off; one weight at least
+    target = np.random.default_rng(0).standard_normal(net(x).shape)
+    path = tmp_path_factory.mktemp("graph") / "page.html"
+    tg.explain(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.01), x, target, steps=2, path=path)
+    run = run_of(path)
+    assert len(run["steps"]) == 3 and run["columns"][0]["width"] == x.shape[1]
+    for entry in run["steps"]:
+        assert len(entry["columns"]) == len(run["columns"]) - 1
+        for column, layers in zip(run["columns"][1:], entry["columns"]):
+            assert len(layers) == len(column["paths"])
+            for record in layers:
+                assert np.shape(record["y"]["samples"]) == (len(run["samples"]), len(column["units"]))
+        for column, before in zip(run["columns"][1:], run["columns"]):
+            if column.get("weight"):
+                assert np.shape(entry["params"][column["weight"]]["value"]) == (len(before["units"]), len(column["units"]))
+
+
+def test_a_float32_model_and_a_single_layer_model(tmp_path):
+    X, y = tg.datasets.moons(30, seed=0)
+    net = tg.Dense(2, 2, rng=0).astype(np.float32)
+    tg.explain(net, tg.SoftmaxCrossEntropy(), tg.SGD(net.parameters(), lr=0.1), X, y, steps=3, path=tmp_path / "p.html")
+    run = run_of(tmp_path / "p.html")
+    assert [c["paths"] for c in run["columns"]] == [[], ["net"]] and run["columns"][1]["weight"] == "weight"
+    assert net.weight.value.dtype == np.float32 and run["plane"]["kind"] == "score"
+
+
+def test_a_loss_that_gives_an_array_is_refused(tmp_path):
+    class Unreduced(tg.MSE):
+        def forward(self, pred, target):
+            super().forward(pred, target)
+            return (pred - target) ** 2
+
+    X, y = tg.datasets.article()
+    net = tg.article_network(1)
+    with pytest.raises(ValueError, match=r"explain: the loss must give one number, got an array of shape \(4, 1\)"):
+        tg.explain(net, Unreduced(), tg.SGD(net.parameters(), lr=1.0), X, y, path=tmp_path / "p.html")
+    assert not (tmp_path / "p.html").exists()

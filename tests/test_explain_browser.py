@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from explain_pages import PROBES, article_page, hostile_page, run_of
+from explain_pages import PROBES, article_page, graph_page, hostile_page, run_of
 from tinygraph.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +42,7 @@ def pages(tmp_path_factory):
     article_page(folder / "article.html", steps=50)
     main(["explain", "spirals", "--steps", "60", "--every", "2", "--out", str(folder / "spirals.html")], out=io.StringIO())
     hostile_page(folder / "hostile.html")
+    graph_page(folder / "graph.html")
     return folder
 
 
@@ -102,7 +103,7 @@ def use(page):
     page.set_entry(len(page.run["steps"]) - 1)
 
 
-@pytest.mark.parametrize("name", ["article", "spirals", "hostile"])
+@pytest.mark.parametrize("name", ["article", "spirals", "hostile", "graph"])
 def test_the_page_works_from_disk_without_an_error_or_a_request(opened, pages, name):
     page = opened(pages / f"{name}.html")
     use(page)

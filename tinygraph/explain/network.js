@@ -33,7 +33,8 @@ function drawNetwork() {
   var rows = Math.max.apply(null, run.columns.map(function (c) { return c.units.length + 1; }).concat([4]));
   var width = columnX(run.columns.length - 1) + LEFT + 40, height = TOP + rows * ROW_GAP + 40;
   root.setAttribute("viewBox", "0 0 " + width + " " + height);
-  root.style.maxWidth = Math.max(width, 420) * 1.5 + "px";
+  var room = byId("network-scroll").clientWidth || width;  // small nets grow to fill it; wide ones scroll
+  root.style.width = Math.max(width, Math.min(width * 1.5, room)) + "px";
   var lines = svgElement("g", {}, root), circles = svgElement("g", {}, root), labels = svgElement("g", {}, root);
   computeScales();
   run.columns.forEach(function (column, c) {
