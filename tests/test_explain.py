@@ -161,6 +161,7 @@ def test_a_diverging_run_stops_with_the_steps_before_and_finite_weights(tmp_path
     (dict(path=3), TypeError, r"explain: path must be a file name \(a str or a pathlib.Path\), got int 3"),
     (dict(path=b"run.html"), TypeError, "explain: path must be a file name .*, got bytes b'run.html'"),
     (dict(path="missing/run.html"), FileNotFoundError, "explain: cannot write missing/run.html: the directory .* does not exist"),
+    (dict(path="."), IsADirectoryError, r"explain: cannot write \.: it is a directory; give the page a file name"),
     (dict(X=np.ones(4)), ValueError, r"explain: X must have a batch axis, \(n_samples, ...\), got shape \(4,\)"),
     (dict(target=np.ones((3, 1))), ValueError, "explain: X has 4 samples but target has shape"),
     (dict(X=np.full((4, 3), np.nan)), ValueError, "explain: X contains NaN or Inf, first in row 0"),

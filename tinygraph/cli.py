@@ -10,6 +10,7 @@ from . import datasets
 from .article import article_network, explain_first_iteration, train_article
 from .containers import Sequential
 from .datasets import article
+from .explain import explain
 from .io import save
 from .layers import Dense, Dropout, ReLU, Sigmoid, Tanh
 from .losses import SoftmaxCrossEntropy, SumSquaredError
@@ -199,20 +200,18 @@ EXPLAIN_EXAMPLES = {"demo": ((), 500, 5), "xor": ((4,), 200, 2), "moons": ((8, 8
 
 
 def add_explain(commands):
-    explain = commands.add_parser(
+    command = commands.add_parser(
         "explain", help="train a small network and write one HTML page that shows every step (open it in a browser)"
     )
-    explain.add_argument("example", choices=list(EXPLAIN_EXAMPLES))
-    explain.add_argument("--steps", type=positive_int, help="full-batch training steps (demo 500, xor and moons 200, spirals 400)")
-    explain.add_argument("--every", type=positive_int, help="record every N-th step (demo 5, xor and moons 2, spirals 4)")
-    explain.add_argument("--out", metavar="PAGE.html", default="explain.html", help="the page to write (default explain.html)")
-    explain.set_defaults(run=run_explain)
+    command.add_argument("example", choices=list(EXPLAIN_EXAMPLES))
+    command.add_argument("--steps", type=positive_int, help="full-batch training steps (demo 500, xor and moons 200, spirals 400)")
+    command.add_argument("--every", type=positive_int, help="record every N-th step (demo 5, xor and moons 2, spirals 4)")
+    command.add_argument("--out", metavar="PAGE.html", default="explain.html", help="the page to write (default explain.html)")
+    command.set_defaults(run=run_explain)
 
 
 def run_explain(args, out):
     """The article's network as `tinygraph demo` trains it, or a tanh MLP trained by Adam on 2-D data."""
-    from .explain import explain
-
     hidden, steps, every = EXPLAIN_EXAMPLES[args.example]
     steps, every = args.steps or steps, args.every or every
     if args.example == "demo":

@@ -53,6 +53,8 @@ def explain(model, loss, optimizer, X, target, *, steps=50, every=1, path="expla
     directory = os.path.dirname(os.path.abspath(name))
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"explain: cannot write {name}: the directory {directory} does not exist")
+    if os.path.isdir(name):
+        raise IsADirectoryError(f"explain: cannot write {name}: it is a directory; give the page a file name")
     X, target = check_data(model, X, target, "X", "target", owner="explain")
     check_finite_parameters(model, "explain")
     run = train_and_record(model, loss, optimizer, X, target, steps, every)
