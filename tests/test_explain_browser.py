@@ -154,6 +154,8 @@ def test_hovering_shows_a_neurons_value_and_delta_and_a_weights_gradient(opened,
     info = page.page.text_content("#info")
     record = page.run["steps"][4]["params"]["2.weight"]
     assert "synapses_1[0, 0]" in info and "at step 4" in info
+    assert page.page.eval_on_selector("#network line.weight[data-param='2.weight'] >> nth=0",
+                                      "line => line.classList.contains('hovered')")
     assert f"value {record['value'][0][0]:.4g}" in info and f"gradient dL/dW {record['grad'][0][0]:.4g}" in info
     page.page.hover("#network circle.neuron[data-column='1'] >> nth=2")
     info = page.page.text_content("#info")

@@ -86,7 +86,7 @@ function drawWeights(parent, column, c, rows) {
       var line = svgElement("line", Object.assign({ "class": "weight", "data-param": column.weight, "data-i": i, "data-j": j }, where), parent);
       var hit = svgElement("line", Object.assign({ "class": "weight-hit" }, where), parent);
       var item = { kind: "weight", c: c, i: i, j: j };
-      hoverable(line, item); hoverable(hit, item);
+      hoverable(line, item); hoverable(hit, item, line);
       network.weights.push({ node: line, c: c, name: column.weight, i: i, j: j });
     });
   });
@@ -111,9 +111,10 @@ function same(a, b) {
   return !!a && !!b && a.kind === b.kind && a.c === b.c && a.u === b.u && a.i === b.i && a.j === b.j;
 }
 
-function hoverable(node, item) {
-  node.addEventListener("mouseenter", function () { state.hovered = item; node.classList.add("hovered"); showInfo(current()); });
-  node.addEventListener("mouseleave", function () { state.hovered = null; node.classList.remove("hovered"); showInfo(current()); });
+function hoverable(node, item, shown) {  // `shown`: the element that lights up (a weight's line, under its wider hit area)
+  shown = shown || node;
+  node.addEventListener("mouseenter", function () { state.hovered = item; shown.classList.add("hovered"); showInfo(current()); });
+  node.addEventListener("mouseleave", function () { state.hovered = null; shown.classList.remove("hovered"); showInfo(current()); });
   node.addEventListener("click", function (event) {
     event.stopPropagation();
     state.selected = same(state.selected, item) ? null : item;
