@@ -118,8 +118,17 @@ def test_the_error_check_catches_a_script_that_fails(opened, pages, monkeypatch,
     assert any("boom" in error for error in page.errors)
 
 
-def test_forward_back_and_play_move_the_step_and_the_loss_shows_its_value(opened, pages):
-    page = opened(pages / "article.html")
+def patched_article(monkeypatch, folder, file, old, new):
+    """A broken twin: the article's page with `old` replaced by `new` in the page's file `file`."""
+    source = page_module.source
+    assert old in source(file)
+    monkeypatch.setattr(page_module, "source", lambda name: source(name).replace(old, new) if name == file else source(name))
+    article_page(folder / "twin.html", steps=50)
+    return folder / "twin.html"
+
+
+def check_forward_back_and_play(page):
+    """Forward, back and play move the step, and #loss shows the loss recorded for it."""
     losses = [entry["loss"] for entry in page.run["steps"]]
     assert page.entry() == 0 and float(page.page.text_content("#loss")) == pytest.approx(losses[0], rel=1e-5)
     for k in (1, 2, 3):
@@ -137,8 +146,7 @@ def test_forward_back_and_play_move_the_step_and_the_loss_shows_its_value(opened
     assert page.entry() == stopped and float(page.page.text_content("#loss")) == pytest.approx(losses[stopped], rel=1e-5)
 
 
-def test_the_slider_moves_the_drawing(opened, pages):
-    page = opened(pages / "article.html")
+def check_the_slider_moves_the_drawing(page):
     first = page.weight()
     page.set_entry(50)
     last = page.weight()
@@ -147,8 +155,7 @@ def test_the_slider_moves_the_drawing(opened, pages):
     assert [float(first[1]), float(last[1])] == [recorded[0], recorded[50]]
 
 
-def test_hovering_shows_a_neurons_value_and_delta_and_a_weights_gradient(opened, pages):
-    page = opened(pages / "article.html")
+def check_hovering_shows_values_and_gradients(page):
     page.set_entry(4)
     page.page.hover("#network line.weight[data-param='2.weight'] >> nth=0", force=True)
     info = page.page.text_content("#info")
@@ -168,12 +175,39 @@ def test_hovering_shows_a_neurons_value_and_delta_and_a_weights_gradient(opened,
     assert "at step 5" in page.page.text_content("#info")
 
 
-def test_the_blogs_names_are_page_text(opened, pages):
-    page = opened(pages / "article.html")
-    text = page.page.evaluate("document.body.innerText")
+def check_the_blogs_names_are_page_text(page):
+    text = page.page.evaluate("() => document.body.innerText")
     for name in ["l0", "l1", "l2", "l2_delta", "l1_delta", "synapses_0", "synapses_1"]:
         assert page.page.get_by_text(name, exact=True).first.is_visible(), name
         assert name in text
+
+
+CHECKS = [check_forward_back_and_play, check_the_slider_moves_the_drawing, check_hovering_shows_values_and_gradients,
+          check_the_blogs_names_are_page_text]
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__)
+def test_the_article_page_in_use(opened, pages, check):
+    check(opened(pages / "article.html"))
+
+
+TWINS = [  # (check, file, old, new): a page with that bug must fail that check
+    (check_forward_back_and_play, "controls.js", "fmtLoss(entry.loss)", "fmtLoss(run.steps[0].loss)"),
+    (check_the_slider_moves_the_drawing, "controls.js", "function () { stop(); setEntry(Number(slider.value)); }",
+     "function () { stop(); }"),
+    (check_hovering_shows_values_and_gradients, "info.js", "fmt(record.grad[i][j]));", "fmt(record.value[i][j]));"),
+    (check_the_blogs_names_are_page_text, None, None, None),  # any other network: no blog names
+]
+
+
+@pytest.mark.parametrize("check, file, old, new", TWINS, ids=lambda value: getattr(value, "__name__", None))
+def test_each_check_catches_a_page_with_its_bug(opened, pages, monkeypatch, tmp_path, check, file, old, new):
+    if file is None:
+        path = pages / "spirals.html"
+    else:
+        path = patched_article(monkeypatch, tmp_path, file, old, new)
+    with pytest.raises(AssertionError):
+        check(opened(path))
 
 
 def distinct_colours(page):
