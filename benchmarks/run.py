@@ -12,7 +12,9 @@ across machines:
 - digits: 50 epochs of a 64-128-10 ReLU net (SGD momentum 0.9, lr 0.1, batch 32) on scikit-learn's
   digits in float32 on every side: tinygraph's `fit` vs scikit-learn's MLPClassifier (and PyTorch),
   with test accuracies;
-- memory: traced memory over many training steps, and what one steady-state step allocates.
+- memory: traced memory over many training steps, and what one steady-state step allocates;
+- explain: writing the explain page (`tg.explain`) of the article's demo and of spirals with 200
+  recorded steps, as a multiple of the same training without recording, with the page's size.
 
 PyTorch is used when installed (`pip install torch==2.13.0`, the CPU build), scikit-learn with the
 `bench` extra; missing ones are skipped with a note.
@@ -23,6 +25,7 @@ import gc
 import os
 import platform
 import sys
+import tempfile
 import time
 import tracemalloc
 import warnings
@@ -294,6 +297,34 @@ def memory(make_step, steps):
     return early, late, peak - late, current - late
 
 
+def explain_runs(folder):
+    """`(name, train, explain)` pairs: the same full-batch training, plain and with every recorded step
+    written to an explain page in `folder` (as `tinygraph explain demo` and `spirals --steps 200 --every 1`)."""
+    X_article, y_article = tg.datasets.article()
+    X_spirals, y_spirals = tg.datasets.spirals(seed=np.random.default_rng(0))
+
+    def article(record):
+        net = tg.article_network(1)
+        run(net, tg.SumSquaredError(), tg.SGD(net.parameters(), lr=1.0), X_article, y_article, 500, 5, record)
+
+    def spirals(record):
+        net = mlp([2, 16, 16, 2], tg.Tanh, np.random.default_rng(0))
+        run(net, tg.SoftmaxCrossEntropy(), tg.Adam(net.parameters(), lr=0.03), X_spirals, y_spirals, 200, 1, record)
+
+    def run(net, loss, optimizer, X, target, steps, every, record):
+        if record:
+            tg.explain(net, loss, optimizer, X, target, steps=steps, every=every, path=record)
+            return
+        for _ in range(steps + 1):  # explain evaluates the trained model once more
+            optimizer.zero_grad()
+            loss(net(X, needs_dx=False), target)
+            net.backward(loss.backward())
+            optimizer.step()
+
+    return [("explain article demo, 500 steps / 5", article, folder / "article.html"),
+            ("explain spirals 2-16-16-2, 200 steps", spirals, folder / "spirals.html")]
+
+
 def machine(threads):
     blas = "threadpoolctl not installed (pip install threadpoolctl)"
     if threadpool_info is not None:
@@ -357,6 +388,14 @@ def main(argv=None):
         for i, (side, (seconds, accuracy)) in enumerate(results):
             print_row(f"digits 64-128-10, {epochs} epochs" if i == 0 else "", side, f"{seconds:10.3f} s ",
                       f"{seconds / sk_seconds:5.2f}x", f"test accuracy {accuracy:.2%}" + (", target <= 0.5x" if i == 0 else ""))
+
+    print()
+    with tempfile.TemporaryDirectory() as folder:
+        for workload, train, page in explain_runs(Path(folder)):
+            plain, recorded = best_times([lambda: train(None), lambda: train(page)], *((1, 1) if quick else (3, 3)))
+            print_row(workload, "training alone", f"{plain:10.3f} s ", f"{1:5.2f}x", "")
+            print_row("", "tg.explain (train, record, write)", f"{recorded:10.3f} s ", f"{recorded / plain:5.2f}x",
+                      f"page {os.path.getsize(page) / 1e6:.2f} MB")
 
     print()
     for name, make_step, steps in [("article", article_tinygraph, 1000 if quick else 10000),

@@ -168,6 +168,21 @@ def test_fit_trains_or_stops_with_a_documented_error_and_finite_weights(data, lr
     assert all(np.isfinite(p.value).all() for p in net.parameters())
 
 
+@given(training_data(), st.floats(1e-4, 1e4), st.integers(0, 3), st.integers(1, 3))
+def test_explain_writes_a_page_or_gives_a_documented_error_and_no_file(tmp_path_factory, data, lr, steps, every):
+    X, y = data
+    folder = tmp_path_factory.mktemp("explain")
+    net = tg.Sequential(tg.Dense(X.shape[1], 4, rng=0), tg.Tanh(), tg.Dense(4, 1, rng=1))
+    try:
+        path = tg.explain(net, tg.MSE(), tg.SGD(net.parameters(), lr=lr), X, y, steps=steps, every=every,
+                          path=folder / "page.html")
+    except (ValueError, FloatingPointError):
+        assert os.listdir(folder) == []
+    else:
+        assert os.listdir(folder) == ["page.html"] and path == folder / "page.html"
+    assert all(np.isfinite(p.value).all() for p in net.parameters())
+
+
 @pytest.fixture(scope="module")
 def saved_model(tmp_path_factory):
     path = tmp_path_factory.mktemp("saved") / "model.npz"

@@ -351,7 +351,8 @@ def hand_written_fit(net, X, target, epochs, batch_size, lr):
 def test_fit_trains_any_graph_of_layers_as_the_hand_written_loop_does(net_and_x):
     graph, x = net_and_x
     graph.eval()  # Dropout off: both runs compute the same function
-    net = tg.Sequential(tg.Dense(x.shape[1], x.shape[1], rng=0), graph)  # something to train in every graph
+    # something to train in every graph, before it and after it (a graph may end in a ReLU dead for all of x)
+    net = tg.Sequential(tg.Dense(x.shape[1], x.shape[1], rng=0), graph, tg.Dense(graph(x).shape[-1], 2, rng=1))
     twin = copy.deepcopy(net)
     target = np.random.default_rng(0).standard_normal(net(x).shape)
     start = net.state_dict()

@@ -10,6 +10,7 @@ from . import datasets, init, plot
 from .article import article_network, train_article
 from .callbacks import Callback, EarlyStopping, EpochHook, History
 from .containers import Parallel, Residual, Sequential
+from .explain import explain
 from .inspect.gradcheck import GradcheckReport, gradcheck
 from .inspect.trace import TraceRecord, trace
 from .io import load, save
@@ -26,6 +27,6 @@ __all__ = [
     "Adam", "BinaryCrossEntropy", "Callback", "Dense", "Dropout", "EarlyStopping", "EpochHook", "GradcheckReport",
     "History", "Identity", "Layer", "LeakyReLU", "Loss", "MSE", "Optimizer", "Parallel", "Parameter", "ReLU",
     "Residual", "SGD", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy", "SumSquaredError", "Tanh",
-    "TraceRecord", "article_network", "datasets", "evaluate", "fit", "gradcheck", "init", "load", "plot", "save",
+    "TraceRecord", "article_network", "datasets", "evaluate", "explain", "fit", "gradcheck", "init", "load", "plot", "save",
     "trace", "train_article",
 ]

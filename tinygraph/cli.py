@@ -7,13 +7,14 @@ import sys
 import numpy as np
 
 from . import datasets
-from .article import explain_first_iteration, train_article
+from .article import article_network, explain_first_iteration, train_article
 from .containers import Sequential
 from .datasets import article
+from .explain import explain
 from .io import save
 from .layers import Dense, Dropout, ReLU, Sigmoid, Tanh
-from .losses import SoftmaxCrossEntropy
-from .optim import SGD
+from .losses import SoftmaxCrossEntropy, SumSquaredError
+from .optim import SGD, Adam
 from .inspect.selfcheck import builtin_cases, run_checks
 from .text import table
 from .training import evaluate, fit
@@ -79,6 +80,7 @@ def build_parser():
     train.add_argument("--save", metavar="PATH", help="save the trained model to PATH (.npz)")
     train.add_argument("--plot", metavar="PNG", help="write loss/accuracy curves (and, for 2-D data, the decision boundary)")
     train.set_defaults(run=run_train)
+    add_explain(commands)
     return parser
 
 
@@ -191,6 +193,42 @@ def print_first_iteration(seed, out):
         same = "equal" if np.allclose(blog, ours, rtol=1e-12, atol=1e-15) else "DIFFERENT"
         print(f"\n{name} (the blog's formula) = {where}: {same}", file=out)
         print(np.array2string(ours, precision=4, suppress_small=True), file=out)
+
+
+# example -> (hidden widths, steps, every) for `tinygraph explain`; demo is the article's network
+EXPLAIN_EXAMPLES = {"demo": ((), 500, 5), "xor": ((4,), 200, 2), "moons": ((8, 8), 200, 2), "spirals": ((16, 16), 400, 4)}
+
+
+def add_explain(commands):
+    command = commands.add_parser(
+        "explain", help="train a small network and write one HTML page that shows every step (open it in a browser)"
+    )
+    command.add_argument("example", choices=list(EXPLAIN_EXAMPLES))
+    command.add_argument("--steps", type=positive_int, help="full-batch training steps (demo 500, xor and moons 200, spirals 400)")
+    command.add_argument("--every", type=positive_int, help="record every N-th step (demo 5, xor and moons 2, spirals 4)")
+    command.add_argument("--out", metavar="PAGE.html", default="explain.html", help="the page to write (default explain.html)")
+    command.set_defaults(run=run_explain)
+
+
+def run_explain(args, out):
+    """The article's network as `tinygraph demo` trains it, or a tanh MLP trained by Adam on 2-D data."""
+    hidden, steps, every = EXPLAIN_EXAMPLES[args.example]
+    steps, every = args.steps or steps, args.every or every
+    if args.example == "demo":
+        X, target = article()
+        net = article_network(1)
+        loss, optimizer = SumSquaredError(), SGD(net.parameters(), lr=1.0)
+    else:
+        rng = np.random.default_rng(0)
+        X, target = DATASETS[args.example][0](rng)
+        net = mlp([2, *hidden, 2], Tanh, rng)
+        loss, optimizer = SoftmaxCrossEntropy(), Adam(net.parameters(), lr=0.03)
+    try:
+        explain(net, loss, optimizer, X, target, steps=steps, every=every, path=args.out)
+    except OSError as error:  # the page cannot be written there
+        raise CommandError(str(error)) from None
+    print(f"wrote {args.out}: {steps} steps of {net!r}, recorded every {every}; open it in a browser", file=out)
+    return 0
 
 
 def run_gradcheck(args, out):

@@ -52,9 +52,7 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
         except (TypeError, ValueError):
             raise ValueError("fit: validation_data must be a pair (X_val, target_val)") from None
         validation_data = check_data(model, X_val, target_val, "validation X", "validation target")
-    for name, p in model.named_parameters():
-        if not np.isfinite(p.value).all():
-            raise ValueError(f"fit: the model's parameter {name!r} holds NaN or Inf; reinitialise or reload it first")
+    check_finite_parameters(model, "fit")
     rng = as_rng(seed)
     callbacks = as_callbacks(callbacks)
     bar = Progress(epochs, math.ceil(len(X) / batch_size), enabled=bool(progress),
@@ -118,6 +116,13 @@ def train_epoch(model, loss, optimizer, X, target, batch_size, epoch, bar):
     return logs
 
 
+def check_finite_parameters(model, owner):
+    """`ValueError` naming the first parameter of `model` that holds NaN or Inf: training cannot start."""
+    for name, p in model.named_parameters():
+        if not np.isfinite(p.value).all():
+            raise ValueError(f"{owner}: the model's parameter {name!r} holds NaN or Inf; reinitialise or reload it first")
+
+
 def keep_finite_weights(model, fallback):
     """Give `model` back the weights of `fallback` (a state dict) unless all of its own are finite."""
     if not all(np.isfinite(p.value).all() for p in model.parameters()):
@@ -144,24 +149,26 @@ def evaluate_checked(model, loss, X, target, batch_size):
     return results
 
 
-def check_data(model, X, target, x_name, target_name):
-    """`X` (and float targets) cast to the model's dtype; refused if not finite or of unequal length."""
-    X = checks.as_numeric(X, model.dtype, f"fit: {x_name}")
+def check_data(model, X, target, x_name, target_name, owner="fit"):
+    """`X` (and float targets) cast to the model's dtype; refused if not finite or of unequal length.
+
+    The errors name `owner` (the function that was given the data)."""
+    X = checks.as_numeric(X, model.dtype, f"{owner}: {x_name}")
     target = np.asarray(target)
     if target.dtype.kind not in "iu":  # integer labels stay integers; other targets take the model's dtype
-        target = checks.as_numeric(target, model.dtype, f"fit: {target_name}")
+        target = checks.as_numeric(target, model.dtype, f"{owner}: {target_name}")
     if X.ndim < 2:
-        raise ValueError(f"fit: {x_name} must have a batch axis, (n_samples, ...), got shape {X.shape}")
+        raise ValueError(f"{owner}: {x_name} must have a batch axis, (n_samples, ...), got shape {X.shape}")
     if target.ndim == 0 or len(target) != len(X):
         raise ValueError(
-            f"fit: {x_name} has {len(X)} samples but {target_name} has shape {target.shape}; they must have as many rows"
+            f"{owner}: {x_name} has {len(X)} samples but {target_name} has shape {target.shape}; they must have as many rows"
         )
     if len(X) == 0:
-        raise ValueError(f"fit: {x_name} has no samples")
+        raise ValueError(f"{owner}: {x_name} has no samples")
     for name, values in ((x_name, X), (target_name, target)):
         if values.dtype.kind == "f":
             finite = np.isfinite(values.reshape(len(values), -1)).all(axis=1)
             if not finite.all():
                 row = int(np.argmin(finite))
-                raise ValueError(f"fit: {name} contains NaN or Inf, first in row {row}: {values[row]}")
+                raise ValueError(f"{owner}: {name} contains NaN or Inf, first in row {row}: {values[row]}")
     return X, target
