@@ -19,9 +19,11 @@ LEVELS = [
     ["checks", "text"],
     ["calls"],
     ["watch"],
-    ["layer"],
-    ["layers.dense", "layers.activations", "layers.dropout", "layers.shape", "losses", "optim", "datasets"],
-    ["layers", "containers", "metrics", "callbacks", "progress"],
+    ["layer", "nodes"],  # nodes: graph placeholders
+    ["layers.dense", "layers.activations", "layers.dropout", "layers.shape", "losses", "optim", "datasets",
+     "layers.merge", "graph_text"],
+    ["layers", "containers", "metrics", "callbacks", "progress", "graph"],
+    ["graph_io"],  # a graph's wiring in a model file, for io
     ["training", "io", "inspect.trace", "inspect.gradcheck", "plot"],
     ["article", "testing.check", "testing.strategies"],
     ["testing"],

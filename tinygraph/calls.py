@@ -18,6 +18,8 @@ parameter's `.grad` and returns `dx`. Everything else happens here, once, around
   array sees `self.needs_dx == False` in its backward; a layer for which `dx` is costly (`Dense`)
   returns None instead. The output of a parameter-free layer (`Flatten`) applied to it needs none
   either. Layers that compute `dx` cheaply never look at the flag.
+- **Nodes.** A layer called on the nodes of a graph (`Symbolic`, `tinygraph.nodes`) records the call
+  instead of running it: that is how a `Graph` is built.
 - **Watching.** Each call also tells a watcher, if one is watching (`tinygraph.watch`): `trace`,
   `summary` and the explain page see inside a model this way, without touching it.
 
@@ -155,6 +157,25 @@ class Differentiable:
         return {name: value for name, value in self.__dict__.items() if name not in MACHINERY}
 
 
+class Symbolic:
+    """A stand-in for an array not computed yet: a node of a graph (`tinygraph.nodes`).
+
+    Calling a layer on one (`layer(node)`, `merge(node_a, node_b)`, the node first) does not run
+    `forward`: it returns `node.record(layer, inputs)`, the node of that call's output. The check costs
+    an array nothing: it runs only where the input is not already an array the layer takes as it is
+    (and for the first of several inputs). A node where an array is needed refuses to become one.
+    """
+
+    def record(self, layer, inputs):
+        raise NotImplementedError
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(
+            f"{self!r} is a graph node, not an array: it has no value until the graph runs "
+            "(call layers on nodes to build a graph, then call the graph on arrays; a call takes nodes only)"
+        )
+
+
 def layer_forward(forward):
     """Wrap a layer's `forward` (of one input `x`, or several) into a call, as the module docstring says."""
 
@@ -162,8 +183,12 @@ def layer_forward(forward):
         if self._saving is not None:  # super().forward(...) inside this layer's own forward
             return forward(self, x, *more)
         if more:
+            if isinstance(x, Symbolic):  # called on graph nodes: record the call, compute nothing
+                return x.record(self, (x, *more))
             x, *more = [self.as_input(value) for value in (x, *more)]
         elif type(x) is not np.ndarray or x.dtype is not self.dtype or x.ndim < 2:
+            if isinstance(x, Symbolic):
+                return x.record(self, (x,))
             x = self.as_input(x)
         state = _threads.state
         depth = state.depth
