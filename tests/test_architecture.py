@@ -26,6 +26,7 @@ LEVELS = [
     ["graph_io"],  # a graph's wiring in a model file, for io
     ["training", "io", "inspect.trace", "inspect.gradcheck", "plot"],
     ["article", "testing.check", "testing.strategies"],
+    ["testing.dags"],  # random graphs of layers, on top of the strategies
     ["testing"],
     ["inspect.selfcheck"],
     ["cli"],

@@ -18,8 +18,7 @@ parameter's `.grad` and returns `dx`. Everything else happens here, once, around
   array sees `self.needs_dx == False` in its backward; a layer for which `dx` is costly (`Dense`)
   returns None instead. The output of a parameter-free layer (`Flatten`) applied to it needs none
   either. Layers that compute `dx` cheaply never look at the flag.
-- **Nodes.** A layer called on the nodes of a graph (`Symbolic`, `tinygraph.nodes`) records the call
-  instead of running it: that is how a `Graph` is built.
+- **Nodes.** A layer called on a graph's nodes (`Symbolic`) records the call instead: see `tinygraph.nodes`.
 - **Watching.** Each call also tells a watcher, if one is watching (`tinygraph.watch`): `trace`,
   `summary` and the explain page see inside a model this way, without touching it.
 
@@ -158,22 +157,7 @@ class Differentiable:
 
 
 class Symbolic:
-    """A stand-in for an array not computed yet: a node of a graph (`tinygraph.nodes`).
-
-    Calling a layer on one (`layer(node)`, `merge(node_a, node_b)`, the node first) does not run
-    `forward`: it returns `node.record(layer, inputs)`, the node of that call's output. The check costs
-    an array nothing: it runs only where the input is not already an array the layer takes as it is
-    (and for the first of several inputs). A node where an array is needed refuses to become one.
-    """
-
-    def record(self, layer, inputs):
-        raise NotImplementedError
-
-    def __array__(self, dtype=None, copy=None):
-        raise TypeError(
-            f"{self!r} is a graph node, not an array: it has no value until the graph runs "
-            "(call layers on nodes to build a graph, then call the graph on arrays; a call takes nodes only)"
-        )
+    """A graph's node (`tinygraph.nodes`): a layer called on one records the call, `node.record(layer, inputs)`."""
 
 
 def layer_forward(forward):

@@ -51,6 +51,8 @@ class Graph(Layer):
                 raise ValueError(f"Graph: inputs[{i}] is {node!r}, not an Input; a graph starts at tg.Input() nodes")
             if node in self.inputs[:i]:
                 raise ValueError(f"Graph: {node!r} is given twice in inputs")
+            if node.name is not None and node.name in [other.name for other in self.inputs[:i]]:
+                raise ValueError(f"Graph: two inputs are named {node.name!r}; each input needs a name of its own")
         self.calls = calls_between(self.inputs, self.outputs)
         self.names = name_nodes(self.inputs, self.calls)  # {node or call: its name}
         first_calls = {}  # id(layer) -> the first call of that layer
@@ -120,8 +122,8 @@ class Graph(Layer):
     def summary(self, input_shape=None):
         """A table of the nodes: each node's layer, output shape, parameter count and the nodes it takes.
 
-        `input_shape` is one sample's shape (an int `n` means `(n,)`); for several inputs, a list of them,
-        in the order of `inputs`. By default each input's shape is guessed from the layer that takes it.
+        `input_shape` is one sample's shape (an int `n` means `(n,)`), or a list of them, one per input in
+        the order of `inputs`. By default each input's shape is guessed from the layer that takes it.
         """
         return graph_summary(self, input_shape)
 
@@ -188,10 +190,7 @@ def name_nodes(inputs, calls):
     """`{node or call: name}`. Inputs keep their names (else `input`, `input_1`, ...); a layer's first call is
     named by the layer's kind (`dense`, `dense_1`, ...), its later calls `dense[1]`, `dense[2]`, ...; the
     nodes of a call are named as the call, with `:0`, `:1`, ... when it has several outputs."""
-    given = [node.name for node in inputs if node.name is not None]
-    if len(set(given)) < len(given):
-        raise ValueError(f"Graph: two inputs have the same name: {given}")
-    names, taken = {}, set(given)
+    names, taken = {}, {node.name for node in inputs if node.name is not None}
 
     def fresh(base):
         name, i = base, 0

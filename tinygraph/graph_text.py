@@ -96,9 +96,9 @@ def graph_summary(graph, input_shape=None):
     if input_shape is None:
         input_shapes = guess_input_shapes(graph)
     else:
-        given = list(input_shape) if len(graph.inputs) > 1 and isinstance(input_shape, (list, tuple)) else [input_shape]
-        if len(given) != len(graph.inputs):
-            raise ValueError(f"{owner}: input_shape must be a list of {len(graph.inputs)} shapes, one per input")
+        given = input_shape if isinstance(input_shape, list) or len(graph.inputs) > 1 else [input_shape]
+        if not isinstance(given, (list, tuple)) or len(given) != len(graph.inputs):
+            raise ValueError(f"{owner}: input_shape must be a list of {len(graph.inputs)} shape(s), one per input")
         input_shapes = [(checks.integer(owner, "input_shape", s),) if isinstance(s, (int, np.integer)) else tuple(s)
                         for s in given]
     known = all(shape is not None for shape in input_shapes)

@@ -4,6 +4,10 @@
     h = Dense(3, 8)(x)      # a Call (Dense on x) is recorded, and h is the node of its output
 
 The graph itself (`tinygraph.graph`) is made from these records: `Graph(inputs=x, outputs=h)`.
+
+How a layer knows: its call (`calls.py`) checks whether its input, or the first of several, is a node
+(`calls.Symbolic`), only where an array would be converted anyway, so a call on an array the layer
+takes as it is pays nothing for it; a call on nodes goes to `Node.record`.
 """
 
 import inspect
@@ -12,6 +16,7 @@ import math
 
 from . import checks
 from .calls import Symbolic
+from .text import short_repr
 
 _numbers = itertools.count()  # each call gets the next number when it is made
 
@@ -32,16 +37,22 @@ class Node(Symbolic):
         for i, value in enumerate(inputs):
             if not isinstance(value, Node):
                 raise TypeError(
-                    f"{layer!r}: argument {i} is {checks.describe(value)}; a call on graph nodes takes only nodes "
+                    f"{short_repr(layer)}: argument {i} is {checks.describe(value)}; a call on graph nodes takes only nodes "
                     "(arrays go in when the graph runs)"
                 )
         fewest, most = arity(layer)
         if not fewest <= len(inputs) <= most:
             takes = f"{fewest}" if fewest == most else f"{fewest} or more"
             nodes = ", ".join(map(repr, inputs))
-            raise ValueError(f"{layer!r}: takes {takes} input(s), got {len(inputs)} node(s): {nodes}")
+            raise ValueError(f"{short_repr(layer)}: takes {takes} input(s), got {len(inputs)} node(s): {nodes}")
         call = Call(layer, tuple(inputs), getattr(layer, "n_outputs", 1))
         return call.outputs[0] if len(call.outputs) == 1 else call.outputs
+
+    def __array__(self, dtype=None, copy=None):  # where an array is needed, e.g. after an array in a call
+        raise TypeError(
+            f"{self!r} is a graph node, not an array: it has no value until the graph runs "
+            "(call layers on nodes to build a graph, then call the graph on arrays; a call takes nodes only)"
+        )
 
     def __repr__(self):  # one level deep: the layer and what it takes
         call = self.call
