@@ -12,7 +12,9 @@ across machines:
 - digits: 50 epochs of a 64-128-10 ReLU net (SGD momentum 0.9, lr 0.1, batch 32) on scikit-learn's
   digits in float32 on every side: tinygraph's `fit` vs scikit-learn's MLPClassifier (and PyTorch),
   with test accuracies;
-- memory: traced memory over many training steps, and what one steady-state step allocates.
+- memory: traced memory over many training steps, and what one steady-state step allocates;
+- graph: the article's step and the MLP's step with the same layers as a `tg.Graph` (a chain of calls on
+  nodes) instead of a `Sequential`: what the graph executor costs.
 
 PyTorch is used when installed (`pip install torch==2.13.0`, the CPU build), scikit-learn with the
 `bench` extra; missing ones are skipped with a note.
@@ -90,10 +92,10 @@ def article_by_hand():
     return step
 
 
-def article_tinygraph():
+def article_tinygraph(graph=False):
     """The same step in tinygraph, as a training loop writes it (the input's gradient is not asked for)."""
     X, y = tg.datasets.article()
-    net = tg.article_network(1)
+    net = as_graph(tg.article_network(1)) if graph else tg.article_network(1)
     loss, opt = tg.SumSquaredError(), tg.SGD(net.parameters(), lr=1.0)
 
     def step():
@@ -187,9 +189,9 @@ def mlp_by_hand():
     return step
 
 
-def mlp_tinygraph():
+def mlp_tinygraph(graph=False):
     x, y = mlp_data()
-    net = mlp_net()
+    net = as_graph(mlp_net()) if graph else mlp_net()
     loss, opt = tg.SoftmaxCrossEntropy(), tg.SGD(net.parameters(), lr=LR)
 
     def step():
@@ -200,6 +202,14 @@ def mlp_tinygraph():
         return error
 
     return step
+
+
+def as_graph(net):
+    """The layers of the `Sequential` `net` called one after another on nodes: the same model as a `tg.Graph`."""
+    x = y = tg.Input()
+    for layer in net:
+        y = layer(y)
+    return tg.Graph(x, y)
 
 
 def mlp_torch():
@@ -332,6 +342,13 @@ def main(argv=None):
              ("", "tinygraph", times[2], gemm, "target <= 1.15x, < PyTorch")]
     if torch:
         rows.append(("", "PyTorch", times[3], gemm, ""))
+
+    sequential, graph = best_times([article_tinygraph(), article_tinygraph(graph=True)], *((50, 3) if quick else (2000, 15)))
+    rows += [("article step: Sequential vs Graph", "Sequential", sequential, sequential, ""),
+             ("", "Graph", graph, sequential, "the graph executor's cost")]
+    sequential, graph = best_times([mlp_tinygraph(), mlp_tinygraph(graph=True)], *((2, 2) if quick else (20, 15)))
+    rows += [("MLP step: Sequential vs Graph", "Sequential", sequential, sequential, ""),
+             ("", "Graph", graph, sequential, "")]
 
     for workload, side, seconds, baseline, note in rows:
         print_row(workload, side, f"{seconds * 1e6:10.1f} us", f"{seconds / baseline:5.2f}x", note)

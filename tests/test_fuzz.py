@@ -190,15 +190,19 @@ def test_load_of_random_bytes_raises_value_error_naming_the_path(tmp_path, data)
         tg.load(path)
 
 
+def damaged_copy(original, path, data):
+    """Write `original` (bytes) to `path` with 1 to 4 bytes changed and cut short at a random place."""
+    damaged = bytearray(original)
+    for _ in range(data.draw(st.integers(1, 4))):
+        damaged[data.draw(st.integers(0, len(damaged) - 1))] = data.draw(st.integers(0, 255))
+    path.write_bytes(bytes(damaged[: data.draw(st.integers(1, len(damaged)))]))
+    return path
+
+
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_load_of_a_damaged_model_file_loads_it_or_raises_value_error(tmp_path, saved_model, data):
-    damaged = bytearray(saved_model)
-    for _ in range(data.draw(st.integers(1, 4))):
-        damaged[data.draw(st.integers(0, len(damaged) - 1))] = data.draw(st.integers(0, 255))
-    cut = data.draw(st.integers(1, len(damaged)))
-    path = tmp_path / "damaged.npz"
-    path.write_bytes(bytes(damaged[:cut]))
+    path = damaged_copy(saved_model, tmp_path / "damaged.npz", data)
     try:
         model = tg.load(path)  # zip's CRC check catches a changed byte in the data
     except ValueError as error:
@@ -352,11 +356,7 @@ def saved_graph(tmp_path_factory):
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_load_of_a_damaged_graph_file_loads_it_or_raises_value_error(tmp_path, saved_graph, data):
-    damaged = bytearray(saved_graph)
-    for _ in range(data.draw(st.integers(1, 4))):
-        damaged[data.draw(st.integers(0, len(damaged) - 1))] = data.draw(st.integers(0, 255))
-    path = tmp_path / "damaged.npz"
-    path.write_bytes(bytes(damaged[: data.draw(st.integers(1, len(damaged)))]))
+    path = damaged_copy(saved_graph, tmp_path / "damaged.npz", data)
     try:
         model = tg.load(path)
     except ValueError as error:

@@ -201,3 +201,15 @@ def test_a_copy_runs_alone_and_astype_reaches_every_layer():
     np.testing.assert_array_equal(twin(x), graph(x))
     y = graph.astype(np.float32)(x.astype(np.float32))
     assert y.dtype == np.float32 and graph.backward(np.ones_like(y)).dtype == np.float32
+
+
+def test_no_gradient_flows_into_a_parameter_free_graph_of_the_data_and_every_call_is_taken():
+    x = tg.Input()
+    graph = tg.Graph(x, tg.Concat()(tg.Tanh()(x), tg.Multiply()(x, x)))
+    data = np.ones((2, 3))
+    graph(data, needs_dx=False)
+    assert graph.backward(None) is None  # what the layer after it says when nobody needs this gradient
+    assert all(not layer._calls for layer in graph.all_layers())
+    graph(data)
+    with pytest.raises(RuntimeError, match="got dy=None, but its output needs a gradient"):
+        graph.backward(None)

@@ -124,18 +124,14 @@ class OverwritingGraph(tg.Graph):
 
     def backward(self, dy):
         grads = {}
-
-        def add(node, dx):
-            if dx is not None:
-                grads[node] = dx  # the bug: tg.Graph adds to what is there
-
         for node, dy_out in zip(self.outputs, self.output_grads(dy)):
-            add(node, dy_out)
+            grads[node] = grads[node] + dy_out if node in grads else dy_out
         for call in reversed(self.calls):
             dys = [grads.pop(node, None) for node in call.outputs]
             dxs = call.layer.backward(dys[0] if len(dys) == 1 else tuple(dys))
             for node, dx in zip(call.inputs, several(dxs, len(call.inputs), call)):
-                add(node, dx)
+                if dx is not None:
+                    grads[node] = dx  # the bug: tg.Graph adds to what is there
         dxs = [grads.get(node) for node in self.inputs]
         return dxs[0] if len(dxs) == 1 else tuple(dxs)
 
@@ -147,18 +143,14 @@ class DepthOrderGraph(tg.Graph):
 
     def backward(self, dy):
         grads = {}
-
-        def add(node, dx):
-            if dx is not None:
-                grads[node] = grads[node] + dx if node in grads else dx
-
         for node, dy_out in zip(self.outputs, self.output_grads(dy)):
-            add(node, dy_out)
+            grads[node] = grads[node] + dy_out if node in grads else dy_out
         for call in sorted(self.calls, key=depth_from_inputs(self), reverse=True):  # the bug: not reversed(...)
             dys = [grads.pop(node, None) for node in call.outputs]
             dxs = call.layer.backward(dys[0] if len(dys) == 1 else tuple(dys))
             for node, dx in zip(call.inputs, several(dxs, len(call.inputs), call)):
-                add(node, dx)
+                if dx is not None:
+                    grads[node] = grads[node] + dx if node in grads else dx
         dxs = [grads.get(node) for node in self.inputs]
         return dxs[0] if len(dxs) == 1 else tuple(dxs)
 

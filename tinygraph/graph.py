@@ -75,26 +75,22 @@ class Graph(Layer):
 
     def backward(self, dy):
         grads = {}  # node -> the gradient of the loss with respect to its value
-
-        def add(node, dx):  # a node that feeds several calls gets the sum of their gradients
-            if dx is not None:
-                grads[node] = grads[node] + dx if node in grads else dx
-
-        for node, dy_out in zip(self.outputs, self.output_grads(dy)):
-            add(node, dy_out)
+        for node, dy_out in zip(self.outputs, self.output_grads(dy)):  # (a node may be two outputs)
+            grads[node] = grads[node] + dy_out if node in grads else dy_out
         for call in reversed(self.calls):  # every call that takes a node runs before the call that made it
             dys = [grads.pop(node, None) for node in call.outputs]
             dxs = call.layer.backward(dys[0] if len(dys) == 1 else tuple(dys))
             for node, dx in zip(call.inputs, several(dxs, len(call.inputs), call)):
-                add(node, dx)
+                if dx is not None:  # a node that feeds several calls gets the sum of their gradients
+                    grads[node] = grads[node] + dx if node in grads else dx
         dxs = [grads.get(node) for node in self.inputs]
         return dxs[0] if len(dxs) == 1 else tuple(dxs)
 
     def output_grads(self, dy):
         """One gradient per output; zeros for an output given None, so that every call's backward runs."""
         shapes = self.pop_saved()
-        if dy is None:  # nothing after this graph needs a gradient (calls.py): pass None on
-            return [None] * len(shapes)
+        if dy is None:  # nothing after this graph needs a gradient (calls.py): none flows in
+            return []
         dys = dy if len(shapes) > 1 else (dy,)
         return [np.zeros(shape, self.dtype) if d is None else d for d, shape in zip(dys, shapes)]
 
