@@ -213,3 +213,65 @@ def test_no_gradient_flows_into_a_parameter_free_graph_of_the_data_and_every_cal
     graph(data)
     with pytest.raises(RuntimeError, match="got dy=None, but its output needs a gradient"):
         graph.backward(None)
+
+
+def test_a_long_chain_runs_copies_and_traces_without_recursion():
+    x = y = tg.Input()
+    for _ in range(2000):  # copying node by node would recurse some 8 frames per call
+        y = tg.Tanh()(y)
+    graph = tg.Graph(x, y)
+    X = np.full((2, 2), 0.1)
+    twin = copy.deepcopy(graph)
+    np.testing.assert_array_equal(twin(X), graph(X))
+    assert len(tg.trace(graph, X).rows) == 2001
+    assert graph.summary(2).splitlines()[-3].split() == ["tanh_1999", "Tanh", "(n,", "2)", "0", "tanh_1998"]
+
+
+def test_a_copy_keeps_the_sharing_with_layers_outside_the_graph_and_its_mode_and_dtype():
+    shared = tg.Dense(2, 2, rng=0)
+    x = tg.Input("x")
+    model = tg.Sequential(shared, tg.Graph(x, tg.Add()(shared(x), x))).astype(np.float32).eval()
+    twin = copy.deepcopy(model)
+    assert twin[1].layers[0] is twin[0] and twin[0] is not shared
+    assert not twin[1].training and twin[1].dtype == np.float32 and repr(twin) == repr(model)
+
+
+class Halves(tg.Layer):
+    """A layer of two outputs, the two halves of the features: `n_outputs = 2` says so to a graph."""
+
+    n_outputs = 2
+
+    def forward(self, x):
+        half = x.shape[-1] // 2
+        return x[..., :half], x[..., half:]
+
+    def backward(self, dy):
+        first, second = dy  # the machinery hands a tuple, None for an output with no gradient
+        return np.concatenate([np.zeros_like(second) if first is None else first,
+                               np.zeros_like(first) if second is None else second], axis=-1)
+
+
+def test_a_layer_of_two_outputs_of_your_own_gives_two_nodes_and_checks_out():
+    x = tg.Input()
+    left, right = Halves()(tg.Dense(3, 4, rng=0)(x))
+    graph = tg.Graph(x, tg.Multiply()(tg.Tanh()(left), right))
+    assert "halves = Halves(dense)" in repr(graph) and "multiply = Multiply(tanh, halves:1)" in repr(graph)
+    check_with_finite_differences(graph)
+
+
+def test_run_time_errors_name_the_graph_and_what_is_wrong():
+    a, b = tg.Input("a"), tg.Input("b")
+    pair = tg.Graph([a, b], tg.Concat()(a, b))
+    with pytest.raises(ValueError, match=r"Graph\(a, b -> concat\): takes 2 input\(s\), got 1; pass one array per input"):
+        pair((np.ones((2, 2)), np.ones((2, 2))))
+    with pytest.raises(ValueError, match=r"Concat: cannot concatenate shapes \(2, 2\) and \(3, 2\) along axis -1"):
+        pair(np.ones((2, 2)), np.ones((3, 2)))
+
+    class OneOutputAfterAll(Halves):
+        def forward(self, x):
+            return x
+
+    x = tg.Input()
+    left, right = OneOutputAfterAll()(x)
+    with pytest.raises(ValueError, match="OneOutputAfterAll: expected a tuple of 2 arrays, got ndarray"):
+        tg.Graph(x, tg.Add()(left, right))(np.ones((2, 4)))

@@ -12,6 +12,8 @@ called at several nodes keeps one set of weights, and its gradients add up too: 
 the most recent forward of that layer (`calls.py`), and reverse order is exactly that order.
 """
 
+import copy
+
 import numpy as np
 
 from . import checks
@@ -122,6 +124,20 @@ class Graph(Layer):
         the order of `inputs`. By default each input's shape is guessed from the layer that takes it.
         """
         return graph_summary(self, input_shape)
+
+    def __deepcopy__(self, memo):
+        """A copy sharing nothing with this graph: its layers copied, and its calls made again on new nodes
+        (copying node by node would recurse as deep as the graph is long)."""
+        layers = {id(layer): copy.deepcopy(layer, memo) for layer in self.layers}
+        nodes = {node: Input(node.name) for node in self.inputs}
+        for call in self.calls:
+            outputs = layers[id(call.layer)](*[nodes[node] for node in call.inputs])
+            nodes.update(zip(call.outputs, outputs if len(call.outputs) > 1 else (outputs,)))
+        twin = memo[id(self)] = type(self)([nodes[node] for node in self.inputs], [nodes[node] for node in self.outputs])
+        for name, value in vars(self).items():  # the rest of its state: mode, dtype, buffers
+            if name not in vars(twin):
+                setattr(twin, name, copy.deepcopy(value, memo))
+        return twin
 
     def extra_repr(self):
         names = self.names
