@@ -275,3 +275,11 @@ def test_run_time_errors_name_the_graph_and_what_is_wrong():
     left, right = OneOutputAfterAll()(x)
     with pytest.raises(ValueError, match="OneOutputAfterAll: expected a tuple of 2 arrays, got ndarray"):
         tg.Graph(x, tg.Add()(left, right))(np.ones((2, 4)))
+
+
+def test_an_input_that_is_also_an_output_comes_back_as_an_array():
+    x = tg.Input()
+    graph = tg.Graph(x, [x, tg.Tanh()(x)])
+    same, y = graph([[0.5, 1.0]])
+    assert type(same) is np.ndarray and same.tolist() == [[0.5, 1.0]] and np.allclose(y, np.tanh(same))
+    np.testing.assert_allclose(graph.backward((np.ones((1, 2)), np.ones((1, 2)))), 1 + (1 - y**2), rtol=1e-15)

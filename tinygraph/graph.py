@@ -105,7 +105,7 @@ class Graph(Layer):
         return len(self.outputs)
 
     def as_input(self, x):
-        return x  # each layer checks what it takes (an Embedding takes integers)
+        return x if type(x) is np.ndarray else np.asarray(x)  # each layer checks the rest (an Embedding takes integers)
 
     def named_members(self):
         return zip(self.layer_names, self.layers)
@@ -154,7 +154,7 @@ def several(values, n, call):
     if values is None:
         return (None,) * n
     if type(values) is not tuple or len(values) != n:
-        raise ValueError(f"{call.layer!r}: expected a tuple of {n} arrays, got {checks.describe(values)}")
+        raise ValueError(f"{short_repr(call.layer)}: expected a tuple of {n} arrays, got {checks.describe(values)}")
     return values
 
 
