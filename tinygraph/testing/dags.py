@@ -48,8 +48,9 @@ class DagRecipe:
 @st.composite
 def dag_recipes(draw, max_inputs=3, max_calls=8, max_outputs=2, activations=None, depth=1):
     """A random `DagRecipe`: 1 to `max_inputs` inputs of widths 1-4 and 1 to `max_calls` calls of `Dense` (random
-    biases), `activations` (layer classes; None: Tanh, Sigmoid and ReLU) and the merges `Add`, `Multiply` and `Concat` (two or three inputs, at times one
-    node twice), each on values drawn from all those made so far (fan-out). `Dense` layers are called again
+    biases), `activations` (layer classes; None: Tanh, Sigmoid and ReLU) and the merges `Add`, `Multiply`
+    and `Concat` (two or three inputs, at times one node twice), each on values drawn from all those made
+    so far (fan-out). `Dense` layers are called again
     (shared weights; at times a new one on two values at once, merged: a siamese pair), and, `depth` levels
     deep, a recipe of its own becomes a nested graph, called once or more. Every value ends up used: those
     no call takes become the outputs (up to `max_outputs`; more are concatenated into one), so that every
