@@ -16,6 +16,9 @@ across machines:
 - explain: writing the explain page (`tg.explain`) of the article's demo and of spirals with 200
   recorded steps, as a multiple of the same training without recording, with the page's size.
 
+- graph: the article's step and the MLP's step with the same layers as a `tg.Graph` (a chain of calls on
+  nodes) instead of a `Sequential`: what the graph executor costs.
+
 PyTorch is used when installed (`pip install torch==2.13.0`, the CPU build), scikit-learn with the
 `bench` extra; missing ones are skipped with a note.
 """
@@ -93,10 +96,10 @@ def article_by_hand():
     return step
 
 
-def article_tinygraph():
+def article_tinygraph(graph=False):
     """The same step in tinygraph, as a training loop writes it (the input's gradient is not asked for)."""
     X, y = tg.datasets.article()
-    net = tg.article_network(1)
+    net = as_graph(tg.article_network(1)) if graph else tg.article_network(1)
     loss, opt = tg.SumSquaredError(), tg.SGD(net.parameters(), lr=1.0)
 
     def step():
@@ -190,9 +193,9 @@ def mlp_by_hand():
     return step
 
 
-def mlp_tinygraph():
+def mlp_tinygraph(graph=False):
     x, y = mlp_data()
-    net = mlp_net()
+    net = as_graph(mlp_net()) if graph else mlp_net()
     loss, opt = tg.SoftmaxCrossEntropy(), tg.SGD(net.parameters(), lr=LR)
 
     def step():
@@ -203,6 +206,14 @@ def mlp_tinygraph():
         return error
 
     return step
+
+
+def as_graph(net):
+    """The layers of the `Sequential` `net` called one after another on nodes: the same model as a `tg.Graph`."""
+    x = y = tg.Input()
+    for layer in net:
+        y = layer(y)
+    return tg.Graph(x, y)
 
 
 def mlp_torch():
@@ -370,6 +381,13 @@ def main(argv=None):
     _, _, step_seconds, check_seconds, report = measure(dense, 1 if quick else 3)
     rows += [("gradcheck fast, 29,094-param MLP", "one forward+backward", step_seconds, step_seconds, ""),
              ("", "gradcheck(mode='fast')", check_seconds, step_seconds, f"target < 2 s, {'ok' if report else 'FAILED'}")]
+
+    sequential, graph = best_times([article_tinygraph(), article_tinygraph(graph=True)], *((50, 3) if quick else (2000, 15)))
+    rows += [("article step: Sequential vs Graph", "Sequential", sequential, sequential, ""),
+             ("", "Graph", graph, sequential, "the graph executor's cost")]
+    sequential, graph = best_times([mlp_tinygraph(), mlp_tinygraph(graph=True)], *((2, 2) if quick else (20, 15)))
+    rows += [("MLP step: Sequential vs Graph", "Sequential", sequential, sequential, ""),
+             ("", "Graph", graph, sequential, "")]
 
     for workload, side, seconds, baseline, note in rows:
         print_row(workload, side, f"{seconds * 1e6:10.1f} us", f"{seconds / baseline:5.2f}x", note)

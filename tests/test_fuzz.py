@@ -50,11 +50,17 @@ def non_finite(array):
     return not np.isfinite(array).all() or np.abs(array).max() > np.sqrt(np.finfo(np.float32).max)
 
 
+def single_input_graph():
+    x = tg.Input()
+    return tg.Graph(x, tg.Add()(tg.Tanh()(x), tg.Dense(3, 3, rng=0)(x)))
+
+
 def every_layer():
     return [
         tg.Dense(3, 2, rng=0), tg.Sigmoid(), tg.Tanh(), tg.ReLU(), tg.LeakyReLU(0.0), tg.Softmax(),
         tg.Dropout(0.5, rng=0), tg.Identity(), tg.Sequential(tg.Dense(3, 3, rng=0), tg.Tanh()),
         tg.Residual(tg.Dense(3, 3, rng=0)), tg.Parallel(tg.Dense(3, 2, rng=0), tg.Identity(), merge="concat"),
+        single_input_graph(),
     ]
 
 
@@ -199,15 +205,19 @@ def test_load_of_random_bytes_raises_value_error_naming_the_path(tmp_path, data)
         tg.load(path)
 
 
+def damaged_copy(original, path, data):
+    """Write `original` (bytes) to `path` with 1 to 4 bytes changed and cut short at a random place."""
+    damaged = bytearray(original)
+    for _ in range(data.draw(st.integers(1, 4))):
+        damaged[data.draw(st.integers(0, len(damaged) - 1))] = data.draw(st.integers(0, 255))
+    path.write_bytes(bytes(damaged[: data.draw(st.integers(1, len(damaged)))]))
+    return path
+
+
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_load_of_a_damaged_model_file_loads_it_or_raises_value_error(tmp_path, saved_model, data):
-    damaged = bytearray(saved_model)
-    for _ in range(data.draw(st.integers(1, 4))):
-        damaged[data.draw(st.integers(0, len(damaged) - 1))] = data.draw(st.integers(0, 255))
-    cut = data.draw(st.integers(1, len(damaged)))
-    path = tmp_path / "damaged.npz"
-    path.write_bytes(bytes(damaged[:cut]))
+    path = damaged_copy(saved_model, tmp_path / "damaged.npz", data)
     try:
         model = tg.load(path)  # zip's CRC check catches a changed byte in the data
     except ValueError as error:
@@ -311,3 +321,92 @@ def test_gradcheck_settings_check_or_give_a_documented_error(mode, eps, allow_ze
         return
     assert mode in ("auto", "full", "fast") and isinstance(allow_zero, bool) and inputs == 1
     assert report.mode in ("full", "fast") and (report.ok or not 0 < eps < 1e-2)
+
+# -- graphs of layers --------------------------------------------------------------------------------------
+
+
+def two_input_layers():
+    a, b = tg.Input("a"), tg.Input("b")
+    graph = tg.Graph([a, b], tg.Concat()(tg.Tanh()(a), tg.Multiply()(a, tg.Dense(3, 3, rng=0)(b))))
+    return [tg.Add(), tg.Multiply(), tg.Concat(), tg.Concat(axis=1), graph]
+
+
+@pytest.mark.parametrize("layer", two_input_layers(), ids=["Add", "Multiply", "Concat", "Concat(axis=1)", "Graph"])
+@given(x1=any_array(), x2=any_array(), dy=any_array())
+def test_merges_and_graphs_of_two_inputs_give_a_result_or_a_documented_error(layer, x1, x2, dy):
+    with warnings.catch_warnings():
+        if non_finite(x1) or non_finite(x2) or non_finite(dy):
+            warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            y = layer(x1, x2)
+        except DOCUMENTED:
+            return
+        assert isinstance(y, np.ndarray) and y.dtype == np.float64 and len(y) == len(x1) == len(x2)
+        try:
+            dxs = layer.backward(dy)
+        except DOCUMENTED:
+            return
+        assert [dx.shape for dx in dxs] == [x1.shape, x2.shape]
+
+
+NODE_PARTS = st.sampled_from(["input", "other input", "node", "array", "none", "text", "layer", "class", "empty"])
+
+
+@given(st.lists(NODE_PARTS, max_size=3) | NODE_PARTS, st.lists(NODE_PARTS, max_size=3) | NODE_PARTS,
+       st.one_of(st.none(), st.text(max_size=3), st.integers(), st.floats()))
+def test_graph_construction_builds_or_gives_a_documented_error(inputs, outputs, name):
+    x, other = tg.Input(), tg.Input("other")
+    node = tg.Tanh()(x)
+    parts = {"input": x, "other input": other, "node": node, "array": np.ones((2, 2)), "none": None, "text": "x",
+             "layer": tg.Tanh(), "class": tg.Dense, "empty": []}
+
+    def pick(choice):
+        return [parts[c] for c in choice] if isinstance(choice, list) else parts[choice]
+
+    try:
+        graph = tg.Graph(pick(inputs), pick(outputs))
+    except DOCUMENTED:
+        pass
+    else:
+        assert len(graph.inputs) >= 1 and len(graph.outputs) >= 1
+        graph(*[np.ones((2, 2))] * len(graph.inputs))
+    try:
+        tg.Input(name)
+    except TypeError:
+        assert not (isinstance(name, str) and name) and name is not None
+
+
+@pytest.fixture(scope="module")
+def saved_graph(tmp_path_factory):
+    path = tmp_path_factory.mktemp("saved") / "graph.npz"
+    a, b = tg.Input("a"), tg.Input("b")
+    shared = tg.Dense(2, 2, rng=0)
+    tg.save(tg.Graph([a, b], tg.Concat()(shared(a), shared(b))), path)
+    return path.read_bytes()
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_load_of_a_damaged_graph_file_loads_it_or_raises_value_error(tmp_path, saved_graph, data):
+    path = damaged_copy(saved_graph, tmp_path / "damaged.npz", data)
+    try:
+        model = tg.load(path)
+    except ValueError as error:
+        assert "damaged.npz" in str(error)
+    else:
+        assert repr(model) == "Graph(inputs a, b; dense = Dense(2→2)(a); dense[1] = dense(b); concat = Concat(dense, " \
+                              "dense[1]); outputs concat)"
+
+
+@given(training_data(), training_data())
+def test_fit_of_a_graph_of_two_inputs_trains_or_stops_with_a_documented_error(data_a, data_b):
+    (Xa, y), (Xb, _) = data_a, data_b
+    a, b = tg.Input("a"), tg.Input("b")
+    net = tg.Graph([a, b], tg.Dense(Xa.shape[1] + Xb.shape[1], 1, rng=0)(tg.Concat()(a, b)))
+    try:
+        history = tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.01), (Xa, Xb), y, epochs=2, progress=False)
+    except (ValueError, FloatingPointError):
+        pass
+    else:
+        assert all(np.isfinite(history.history["loss"]))
+    assert all(np.isfinite(p.value).all() for p in net.parameters())

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import tinygraph as tg
-from tinygraph.testing import graphs, networks
+from tinygraph.testing import dags, graphs, networks
 from tinygraph.io import HEADER
 
 
@@ -182,3 +182,52 @@ def test_a_version_2_file_must_say_every_setting(tmp_path):
     np.savez(tmp_path / "v2.npz", **arrays)
     with pytest.raises(ValueError, match=r"Softmax needs exactly the keys \['axis', 'id', 'type'\]"):
         tg.load(tmp_path / "v2.npz")
+
+
+# -- graphs ------------------------------------------------------------------------------------------------
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(dags())
+def test_round_trip_of_random_dags_keeps_the_wiring_the_sharing_and_the_numbers(tmp_path, graph_and_xs):
+    graph, xs = graph_and_xs
+    tg.save(graph, tmp_path / "graph.npz")
+    loaded = tg.load(tmp_path / "graph.npz")
+    assert repr(loaded) == repr(graph) and list(loaded.state_dict()) == list(graph.state_dict())
+    X = xs if len(xs) > 1 else xs[0]  # predict takes a tuple for several inputs
+    for a, b in zip(outputs(loaded.predict(X)), outputs(graph.predict(X))):
+        np.testing.assert_array_equal(a, b)
+    calls_per_layer = [sum(call.layer is layer for call in loaded.calls) for layer in loaded.layers]
+    assert calls_per_layer == [sum(call.layer is layer for call in graph.calls) for layer in graph.layers]
+
+
+def outputs(y):
+    return y if isinstance(y, tuple) else (y,)
+
+
+def test_a_layer_shared_between_a_graph_and_the_sequential_around_it_stays_shared(tmp_path):
+    shared = tg.Dense(2, 2, rng=0)
+    x = tg.Input("x")
+    model = tg.Sequential(shared, tg.Graph(x, tg.Concat()(shared(x), x)))
+    tg.save(model, tmp_path / "m.npz")
+    loaded = tg.load(tmp_path / "m.npz")
+    assert loaded[1].layers[0] is loaded[0] and repr(loaded) == repr(model)
+
+
+@pytest.mark.parametrize("wiring, message", [
+    ({"inputs": ["x"], "calls": [[1, [0]]], "outputs": [1]}, r"layer number 1 is not in \[0, 1\)"),
+    ({"inputs": ["x"], "calls": [[0, [1]]], "outputs": [1]}, r"node number 1 is not in \[0, 1\)"),
+    ({"inputs": ["x"], "calls": [[0, [0]]], "outputs": []}, r"outputs is empty"),
+    ({"inputs": ["x", "y"], "calls": [[0, [0]]], "outputs": [2]}, r"the input Input\('y'\) is never used"),
+    ({"inputs": ["x"], "calls": [[0, [0, 0]]], "outputs": [1]}, r"Tanh: takes 1 input\(s\), got 2"),
+    ({"inputs": [3], "calls": [], "outputs": [0]}, r"inputs must hold names"),
+    ({"inputs": ["x"], "calls": [[0]], "outputs": [1]}, r"a call in Graph.wiring must be \[layer, \[nodes\]\]"),
+    ({"inputs": ["x"], "calls": "all", "outputs": [1]}, r"calls must be a list"),
+    ([], r"Graph.wiring has a bad value"),
+])
+def test_a_damaged_graph_wiring_is_refused_naming_the_file(tmp_path, wiring, message):
+    header = {"format": "tinygraph", "version": 2, "dtype": "float64",
+              "model": {"type": "Graph", "id": 0, "wiring": wiring, "layers": [{"type": "Tanh", "id": 1}]}}
+    np.savez(tmp_path / "bad.npz", **{HEADER: np.array(json.dumps(header))})
+    with pytest.raises(ValueError, match=r"bad.npz is not a readable tinygraph model file: .*" + message):
+        tg.load(tmp_path / "bad.npz")

@@ -166,3 +166,31 @@ def test_matplotlib_is_imported_only_to_draw_and_never_pyplot():
         "assert 'matplotlib' in sys.modules and 'matplotlib.pyplot' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-W", "error", "-c", script], check=True, cwd=Path(__file__).parents[1])
+
+
+# -- graphs of layers ------------------------------------------------------------------------------------
+
+
+def test_plot_graph_draws_a_row_per_level_and_a_column_per_node_of_the_widest_row(tmp_path):
+    import tinygraph as tg
+    from graph_cases import siamese
+
+    plot.plot_graph(siamese(), tmp_path / "graph.png", title="siamese")
+    data = (tmp_path / "graph.png").read_bytes()
+    assert data.startswith(PNG_SIGNATURE)
+    # inputs a, b; the encoder twice; multiply; concat; dense; sigmoid: 6 rows, at most 2 boxes in one
+    assert struct.unpack(">II", data[16:24]) == (460, 650)
+    x = tg.Input()
+    plot.plot_graph(tg.Graph(x, tg.Tanh()(x)), tmp_path / "small.png")
+    assert struct.unpack(">II", (tmp_path / "small.png").read_bytes()[16:24]) == (300, 250)
+    with pytest.raises(TypeError, match="plot_graph: expected a tinygraph Graph, got Sequential"):
+        plot.plot_graph(tg.Sequential(), tmp_path / "x.png")
+
+
+def test_plot_graph_without_matplotlib_says_what_to_install(tmp_path, monkeypatch):
+    import tinygraph as tg
+
+    x = tg.Input()
+    hide(monkeypatch, "matplotlib")
+    with pytest.raises(ModuleNotFoundError, match=r"plotting needs matplotlib"):
+        plot.plot_graph(tg.Graph(x, tg.Tanh()(x)), tmp_path / "x.png")

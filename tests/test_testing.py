@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 import tinygraph as tg
 import twins
-from tinygraph.testing import arrays_for, check_layer, graphs, layers, networks
+from tinygraph.testing import arrays_for, check_layer, dags, graphs, layers, networks
 
 
 @given(layers().flatmap(lambda layer: st.tuples(st.just(layer), arrays_for(layer))))
@@ -77,3 +77,47 @@ def test_check_layer_refuses_a_layer_that_checks_nothing_unless_allowed():
     with pytest.raises(AssertionError, match="input: nothing checked"):
         check_layer(tg.ReLU(), -np.ones((2, 3)))
     assert check_layer(tg.ReLU(), -np.ones((2, 3)), allow_zero=True).ok
+
+# -- random DAGs -------------------------------------------------------------------------------------------
+
+
+def features(graph):
+    """What makes a DAG more than a chain: which of these this graph has."""
+    takers = {}
+    for call in graph.calls:
+        for node in call.inputs:
+            takers[node] = takers.get(node, 0) + 1
+    layers = [call.layer for call in graph.calls]
+    found = {"fan-out": any(n > 1 for n in takers.values()), "fan-in": any(len(c.inputs) > 1 for c in graph.calls),
+             "shared layer": len({id(layer) for layer in layers}) < len(layers),
+             "several inputs": len(graph.inputs) > 1, "several outputs": len(graph.outputs) > 1,
+             "nested graph": any(isinstance(layer, tg.Graph) for layer in layers)}
+    return {name for name, present in found.items() if present}
+
+
+def test_dags_draw_fan_out_fan_in_shared_layers_several_inputs_and_outputs_and_nesting():
+    seen = set()
+
+    @given(dags())
+    def draw(graph_and_xs):
+        graph, xs = graph_and_xs
+        assert len(xs) == len(graph.inputs) and len({len(x) for x in xs}) == 1
+        assert all(np.isfinite(y).all() for y in (lambda y: y if isinstance(y, tuple) else (y,))(graph(*xs)))
+        seen.update(features(graph))
+
+    draw()
+    assert seen == {"fan-out", "fan-in", "shared layer", "several inputs", "several outputs", "nested graph"}
+
+
+@given(dags(max_inputs=1, max_outputs=1))
+def test_check_layer_passes_random_dags_of_one_input(graph_and_xs):
+    graph, (x,) = graph_and_xs
+    check_layer(graph, x, allow_zero=True)  # a DAG whose ReLUs are all dead at x checks nothing: allowed here
+
+
+def test_check_layer_catches_a_dag_executor_that_overwrites_at_fan_out():
+    x = tg.Input()
+    h = tg.Dense(3, 3, rng=0)(x)
+    graph = twins.OverwritingGraph(x, tg.Multiply()(tg.Tanh()(h), h))
+    with pytest.raises(AssertionError, match="input gradient is wrong"):
+        check_layer(graph, np.random.default_rng(0).uniform(0.5, 1.5, (4, 3)))

@@ -56,3 +56,32 @@ def test_trace_refuses_a_bad_upstream_gradient():
         tg.trace(tg.Dense(3, 1), np.ones((2, 3)), dy=np.ones((2, 2)))
     with pytest.raises(TypeError, match="must be a tinygraph Layer"):
         tg.trace(tg.MSE(), np.ones((2, 3)))
+
+
+# -- graphs ------------------------------------------------------------------------------------------------
+
+
+def test_trace_of_a_graph_names_each_call_by_its_node_with_the_nodes_it_takes():
+    a, b = tg.Input("a"), tg.Input("b")
+    shared = tg.Dense(3, 2, rng=0)
+    graph = tg.Graph([a, b], [tg.Multiply()(shared(a), shared(b)), tg.Tanh()(b)])
+    xa, xb = np.random.default_rng(0).standard_normal((2, 4, 3))
+    dy = np.random.default_rng(1).standard_normal((4, 2))
+    record = tg.trace(graph, (xa, xb), dy=(dy, None))
+    assert [(row.name, row.takes) for row in record.rows] == [
+        ("net", []), ("dense", ["a"]), ("dense[1]", ["b"]), ("multiply", ["dense", "dense[1]"]), ("tanh", ["b"])]
+    W, bias = shared.weight.value, shared.bias.value
+    np.testing.assert_allclose(record.row("multiply").y, (xa @ W + bias) * (xb @ W + bias), rtol=1e-14)
+    np.testing.assert_allclose(record.row("dense[1]").grads["weight"], xb.T @ (dy * (xa @ W + bias)), rtol=1e-13)
+    assert record.row("tanh").dy.shape == (4, 3) and not record.row("tanh").dy.any()  # None: zeros
+    assert record.row("net").x[1] is not xb and [np.shape(dx) for dx in record.row("net").dx] == [(4, 3), (4, 3)]
+    lines = str(record).splitlines()
+    assert lines[0].split()[-1] == "takes" and lines[4].split()[-2:] == ["dense,", "dense[1]"]
+    assert "(4, 3), (4, 3)" in lines[1]
+
+
+def test_trace_refuses_a_dy_that_is_not_one_per_output():
+    x = tg.Input()
+    graph = tg.Graph(x, [tg.Tanh()(x), tg.Sigmoid()(x)])
+    with pytest.raises(ValueError, match="the model has 2 outputs; dy must be a tuple of 2 gradients"):
+        tg.trace(graph, np.ones((2, 2)), dy=np.ones((2, 2)))

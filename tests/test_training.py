@@ -378,3 +378,58 @@ def test_the_graph_check_catches_a_fit_that_does_not_update():
            progress=False)
     hand_written_fit(twin, x, target, epochs=3, batch_size=4, lr=0.01)
     assert not np.allclose(net[0].weight.value, twin[0].weight.value, rtol=1e-12, atol=1e-15)
+
+
+# -- graphs of several inputs ----------------------------------------------------------------------------
+
+
+def two_input_net(seed=0):
+    wide, deep = tg.Input("wide"), tg.Input("deep")
+    hidden = tg.Tanh()(tg.Dense(3, 4, rng=seed)(deep))
+    return tg.Graph([wide, deep], tg.Add()(tg.Dense(2, 1, rng=seed + 1)(wide), tg.Dense(4, 1, rng=seed + 2)(hidden)))
+
+
+def test_fit_takes_a_tuple_of_inputs_and_is_the_hand_written_loop():
+    rng = np.random.default_rng(0)
+    X_wide, X_deep, y = rng.standard_normal((30, 2)), rng.standard_normal((30, 3)), rng.standard_normal((30, 1))
+    net, twin = two_input_net(), two_input_net()
+    history = tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.05), (X_wide, X_deep), y, epochs=2, batch_size=8,
+                     seed=3, progress=False, validation_data=((X_wide[:5], X_deep[:5]), y[:5]))
+    loss, opt, order = tg.MSE(), tg.SGD(twin.parameters(), lr=0.05), np.random.default_rng(3)
+    for epoch in range(2):
+        shuffled = order.permutation(30)  # fit shuffles every input with one permutation
+        total = 0.0
+        for start in range(0, 30, 8):
+            batch = shuffled[start : start + 8]
+            opt.zero_grad()
+            total += loss(twin(X_wide[batch], X_deep[batch]), y[batch]) * len(batch)
+            twin.backward(loss.backward())
+            opt.step()
+        assert history.history["loss"][epoch] == pytest.approx(total / 30, rel=1e-12)
+    for name, value in net.state_dict().items():
+        np.testing.assert_array_equal(value, twin.state_dict()[name], err_msg=name)
+    assert tg.evaluate(net, tg.MSE(), (X_wide, X_deep), y)["loss"] == pytest.approx(loss(twin(X_wide, X_deep), y))
+    assert history.history["val_loss"][-1] == pytest.approx(loss(twin(X_wide[:5], X_deep[:5]), y[:5]), rel=1e-12)
+
+
+@pytest.mark.parametrize("X, match", [
+    (lambda Xw, Xd: Xd, r"the model takes 2 input\(s\), so X must be a tuple of 2 arrays, one per input; got one array"),
+    (lambda Xw, Xd: (Xw, Xd, Xd), r"must be a tuple of 2 arrays, one per input; got a tuple of 3"),
+    (lambda Xw, Xd: (Xw[:4], Xd), r"fit: X\[0\] has 4 samples but target has shape \(6, 1\)"),
+    (lambda Xw, Xd: (Xw, np.where(Xd > 0, np.nan, Xd)), r"fit: X\[1\] contains NaN or Inf, first in row"),
+])
+def test_fit_refuses_inputs_that_do_not_fit_the_graph(X, match):
+    Xw, Xd = np.ones((6, 2)), np.ones((6, 3))
+    net = two_input_net()
+    with pytest.raises(ValueError, match=match):
+        tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.1), X(Xw, Xd), np.ones((6, 1)), epochs=1, progress=False)
+
+
+def test_fit_refuses_a_model_of_several_outputs_and_a_plain_model_a_tuple():
+    x = tg.Input()
+    heads = tg.Graph(x, [tg.Dense(2, 1)(x), tg.Dense(2, 1)(x)])
+    with pytest.raises(ValueError, match="fit: the model has 2 outputs; fit trains a model of one output"):
+        tg.fit(heads, tg.MSE(), tg.SGD(heads.parameters(), lr=0.1), np.ones((4, 2)), np.ones((4, 1)), epochs=1)
+    net = small_net()
+    with pytest.raises(ValueError, match=r"takes 1 input\(s\), so X must be one array; got a tuple of 2"):
+        tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.1), (np.ones((4, 3)),) * 2, np.ones((4, 1)), epochs=1)

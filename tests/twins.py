@@ -6,6 +6,7 @@ Each twin differs from the real thing in exactly one line of its backward, named
 import numpy as np
 
 import tinygraph as tg
+from tinygraph.graph import several
 
 
 class WrongFactorSigmoid(tg.Sigmoid):
@@ -139,3 +140,52 @@ def every_kind_of_bug():
         ("wrong dtype", Float32BackwardTanh),
         ("penalty folded into backward", lambda: SneakyDecayDense(3, 3, rng=7)),
     ]
+
+# -- graphs of layers ------------------------------------------------------------------------------------
+# Each is tg.Graph with one line of its backward changed.
+
+
+class OverwritingGraph(tg.Graph):
+    """grads[node] = dx: a node that feeds several calls keeps only the last gradient instead of their sum."""
+
+    def backward(self, dy):
+        grads = {}
+        for node, dy_out in zip(self.outputs, self.output_grads(dy)):
+            grads[node] = grads[node] + dy_out if node in grads else dy_out
+        for call in reversed(self.calls):
+            dys = [grads.pop(node, None) for node in call.outputs]
+            dxs = call.layer.backward(dys[0] if len(dys) == 1 else tuple(dys))
+            for node, dx in zip(call.inputs, several(dxs, len(call.inputs), call)):
+                if dx is not None:
+                    grads[node] = dx  # the bug: tg.Graph adds to what is there
+        dxs = [grads.get(node) for node in self.inputs]
+        return dxs[0] if len(dxs) == 1 else tuple(dxs)
+
+
+class DepthOrderGraph(tg.Graph):
+    """Runs the calls' backwards deepest first, and calls of one depth in forward order: still a valid order for
+    the gradients to flow, but not the reverse of the forwards, so a layer called twice at one depth has each
+    backward take the other call's forward (each backward takes the most recent forward)."""
+
+    def backward(self, dy):
+        grads = {}
+        for node, dy_out in zip(self.outputs, self.output_grads(dy)):
+            grads[node] = grads[node] + dy_out if node in grads else dy_out
+        for call in sorted(self.calls, key=depth_from_inputs(self), reverse=True):  # the bug: not reversed(...)
+            dys = [grads.pop(node, None) for node in call.outputs]
+            dxs = call.layer.backward(dys[0] if len(dys) == 1 else tuple(dys))
+            for node, dx in zip(call.inputs, several(dxs, len(call.inputs), call)):
+                if dx is not None:
+                    grads[node] = grads[node] + dx if node in grads else dx
+        dxs = [grads.get(node) for node in self.inputs]
+        return dxs[0] if len(dxs) == 1 else tuple(dxs)
+
+
+def depth_from_inputs(graph):
+    """`call -> (its depth, minus its position)`: sorted in reverse, deepest first, one depth in forward order."""
+    depth = {node: 0 for node in graph.inputs}
+    for call in graph.calls:
+        for node in call.outputs:
+            depth[node] = 1 + max(depth[x] for x in call.inputs)
+    position = {call: i for i, call in enumerate(graph.calls)}
+    return lambda call: (depth[call.outputs[0]], -position[call])

@@ -11,11 +11,13 @@ from .article import article_network, train_article
 from .callbacks import Callback, EarlyStopping, EpochHook, History
 from .containers import Parallel, Residual, Sequential
 from .explain import explain
+from .graph import Graph, Input
 from .inspect.gradcheck import GradcheckReport, gradcheck
 from .inspect.trace import TraceRecord, trace
 from .io import load, save
 from .layer import Layer
 from .layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .layers import Add, Concat, Multiply
 from .losses import MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, SumSquaredError
 from .optim import SGD, Adam, Optimizer
 from .parameter import Parameter
@@ -30,3 +32,4 @@ __all__ = [
     "TraceRecord", "article_network", "datasets", "evaluate", "explain", "fit", "gradcheck", "init", "load", "plot", "save",
     "trace", "train_article",
 ]
+__all__ += ["Add", "Concat", "Graph", "Input", "Multiply"]  # graphs of layers

@@ -19,6 +19,7 @@ parameter's `.grad` and returns `dx`. Everything else happens here, once, around
   returns None instead. The output of a parameter-free layer (`Flatten`) applied to it needs none
   either. Layers that compute `dx` cheaply never look at the flag. Inside a layer holding sub-layers,
   they all compute `dx` (its backward may add them up), unless it says `passes_none = True`.
+- **Nodes.** A layer called on a graph's nodes (`Symbolic`) records the call instead: see `tinygraph.nodes`.
 - **Watching.** Each call also tells a watcher, if one is watching (`tinygraph.watch`): `trace`,
   `summary` and the explain page see inside a model this way, without touching it.
 
@@ -173,6 +174,10 @@ class Differentiable:
         return {name: value for name, value in self.__dict__.items() if name not in MACHINERY}
 
 
+class Symbolic:
+    """A graph's node (`tinygraph.nodes`): a layer called on one records the call, `node.record(layer, inputs)`."""
+
+
 def layer_forward(forward):
     """Wrap a layer's `forward` (of one input `x`, or several) into a call, as the module docstring says."""
 
@@ -180,8 +185,12 @@ def layer_forward(forward):
         if self._saving is not None:  # super().forward(...) inside this layer's own forward
             return forward(self, x, *more)
         if more:
+            if isinstance(x, Symbolic):  # called on graph nodes: record the call, compute nothing
+                return x.record(self, (x, *more))
             x, *more = [self.as_input(value) for value in (x, *more)]
         elif type(x) is not np.ndarray or x.dtype is not self.dtype or x.ndim < 2:
+            if isinstance(x, Symbolic):
+                return x.record(self, (x,))
             x = self.as_input(x)
         state = _threads.state
         depth = state.depth

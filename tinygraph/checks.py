@@ -75,7 +75,7 @@ def describe(thing):
     """How to name a wrong argument in an error; a class given instead of an instance gets a hint."""
     if isinstance(thing, type):
         return f"the class {thing.__name__}; create one first: {thing.__name__}()"
-    return f"{type(thing).__name__} {thing!r:.60}"
+    return f"{type(thing).__name__} {' '.join(repr(thing).split()):.60}"  # one line, even for an array
 
 
 # -- arrays ---------------------------------------------------------------------------------------

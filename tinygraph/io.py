@@ -17,7 +17,9 @@ import zipfile
 import numpy as np
 
 from .containers import Parallel, Residual, Sequential
-from .layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .graph import Graph
+from .graph_io import graph_from, json_object, wiring
+from .layers import Add, Concat, Dense, Dropout, Identity, LeakyReLU, Multiply, ReLU, Sigmoid, Softmax, Tanh
 
 FORMAT_VERSION = 2  # 2 added the axis of Softmax and Parallel; version 1 files read with axis=-1
 READABLE_VERSIONS = (1, 2)
@@ -82,8 +84,13 @@ LAYERS = {
         {"merge": (lambda layer: layer.merge, _merge), "axis": (lambda layer: layer.axis, _axis)},
         lambda c, children: Parallel(*children, merge=c["merge"], axis=c.get("axis", -1)),
     ),
+    # graphs of layers: the merge layers, and a Graph's wiring (tinygraph/graph_io.py)
+    "Add": (Add, {}, lambda c, children: Add()),
+    "Multiply": (Multiply, {}, lambda c, children: Multiply()),
+    "Concat": (Concat, {"axis": (lambda layer: layer.axis, _axis)}, lambda c, children: Concat(c["axis"])),
+    "Graph": (Graph, {"wiring": (wiring, json_object)}, graph_from),
 }
-CONTAINERS = (Sequential, Residual, Parallel)
+CONTAINERS = (Sequential, Residual, Parallel, Graph)
 OPTIONAL_IN_V1 = {"axis"}
 NAMES = {cls: name for name, (cls, *_) in LAYERS.items()}
 

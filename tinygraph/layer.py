@@ -282,12 +282,16 @@ MEMBERS = (Parameter, Layer)
 def sample_shape(layer):
     """The shape of one sample `layer` expects, if it can tell, else None.
 
-    A layer with `in_features` (like `Dense`) expects `(in_features,)`; any other layer expects what
-    its first sub-layer that can tell expects, in definition order.
+    A layer with `in_features` (like `Dense`) expects `(in_features,)`, a graph of one input what the
+    layer taking it expects; any other layer expects what its first sub-layer that can tell expects, in
+    definition order.
     """
     width = getattr(layer, "in_features", None)
     if isinstance(width, (int, np.integer)):
         return (int(width),)
+    if hasattr(layer, "input_shapes"):  # a graph guesses one shape per input (tinygraph.graph)
+        shapes = layer.input_shapes()
+        return shapes[0] if len(shapes) == 1 else None
     for _, member in layer.named_members():
         if isinstance(member, Layer):
             shape = sample_shape(member)

@@ -1,4 +1,4 @@
-"""Pictures of a training run as PNG files: loss and accuracy curves, and a 2-D decision boundary.
+"""Pictures as PNG files: loss and accuracy curves, a 2-D decision boundary, and a graph of layers.
 
 Needs matplotlib (`pip install 'tinygraph[plot]'`), imported only when a function draws. Each figure is
 a `matplotlib.figure.Figure` on its own Agg canvas, never `pyplot`: no global state, no window, and
@@ -8,6 +8,8 @@ nothing left open after the file is written.
 import numpy as np
 
 from . import checks
+from .graph import Graph
+from .graph_text import listing
 
 LOSS_KEYS = ("loss", "val_loss")
 ACCURACY_KEYS = ("accuracy", "val_accuracy")
@@ -142,3 +144,38 @@ def draw_boundary(ax, xx, yy, classes, X, y, n_classes):
     ax.set_xlabel("x0")
     ax.set_ylabel("x1")
     ax.set_title("decision boundary")
+
+
+def plot_graph(graph, path, title=None):
+    """Write a picture of `graph` (a `Graph`) to the PNG `path`: a box per node, an arrow per value it takes.
+
+    Inputs are at the top; each call sits one row below the lowest of the nodes it takes, so values
+    flow down. A box shows the node's name and its layer (a layer called again shows the name of its
+    first call: `shares dense`); inputs and outputs are drawn in colour.
+    """
+    if not isinstance(graph, Graph):
+        raise TypeError(f"plot_graph: expected a tinygraph Graph, got {checks.describe(graph)}")
+    names = graph.names
+    box_of = {names[node]: names[node] for node in graph.inputs}  # node name -> the box it comes out of
+    box_of.update((names[node], names[call]) for call in graph.calls for node in call.outputs)
+    rows, level = listing(graph, width=24), {}
+    for name, _, takes, _ in rows:
+        level[name] = 1 + max((level[box_of[node]] for node in takes), default=-1)
+    n_levels = max(level.values()) + 1
+    per_level = [[row for row in rows if level[row[0]] == i] for i in range(n_levels)]
+    figure, (ax,) = new_figure(1, title)
+    figure.set_size_inches(max(3.0, 2.3 * max(map(len, per_level))), 0.5 + 1.0 * n_levels)
+    ax.set_axis_off()
+    outputs = {box_of[names[node]] for node in graph.outputs}
+    boxes = {}
+    for i, row_nodes in enumerate(per_level):
+        for j, (name, label, _, again) in enumerate(row_nodes):
+            text = f"{name}\nshares {label}" if again else f"{name}\n{label}"
+            colour = "#cfe2f3" if label == "Input" else "#fce5cd" if name in outputs else "#f3f3f3"
+            boxes[name] = ax.text((j + 0.5) / len(row_nodes), 1 - (i + 0.5) / n_levels, text, ha="center", va="center",
+                                  fontsize=9, bbox=dict(boxstyle="round,pad=0.4", facecolor=colour, edgecolor="#555555"))
+    for name, _, takes, _ in rows:
+        for node in takes:
+            ax.annotate("", xy=(0.5, 1.0), xycoords=boxes[name], xytext=(0.5, 0.0), textcoords=boxes[box_of[node]],
+                        arrowprops=dict(arrowstyle="-|>", color="#555555", shrinkA=2, shrinkB=2))
+    figure.savefig(path, format="png")

@@ -4,7 +4,7 @@
 top down: `fit` checks its arguments and runs epochs; `train_epoch` is the loop over mini-batches,
 
     for each mini-batch (xb, tb):    optimizer.zero_grad()
-                                     value = loss(model(xb), tb)
+                                     value = loss(model(*xb), tb)     # xb: one array per input
                                      model.backward(loss.backward())
                                      optimizer.step()
 
@@ -26,8 +26,9 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
         validation_data=None, callbacks=(), progress=True):
     """Train `model` on `(X, target)` with mini-batch gradient descent; return a `History`.
 
-    X: `(n_samples, ...)`; target: as `loss` expects it (`(n_samples, n_out)`, or labels `(n_samples,)`
-    for `SoftmaxCrossEntropy`). Each epoch visits every sample once, in an order shuffled by `seed`
+    X: `(n_samples, ...)`, or a tuple of such arrays for a model of several inputs (a `Graph`, in the
+    order of its inputs); target: as `loss` expects it (`(n_samples, n_out)`, or labels `(n_samples,)`
+    for `SoftmaxCrossEntropy`). The model must have one output (for several, write the loop). Each epoch visits every sample once, in an order shuffled by `seed`
     (the same seed gives the same run, bit for bit), in batches of `batch_size`; the last batch keeps
     the remainder. `history.history["loss"]` is the mean training loss of each epoch, `"accuracy"` is
     added for `SoftmaxCrossEntropy` and `BinaryCrossEntropy`, and `"val_loss"` / `"val_accuracy"` when
@@ -45,6 +46,9 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
     """
     epochs = checks.integer("fit", "epochs", epochs, minimum=0)
     batch_size = checks.integer("fit", "batch_size", batch_size)
+    if getattr(model, "n_outputs", 1) != 1:
+        raise ValueError(f"fit: the model has {model.n_outputs} outputs; fit trains a model of one output "
+                         "(for several, write the training loop: docs/graphs.md shows one)")
     X, target = check_data(model, X, target, "X", "target")
     if validation_data is not None:
         try:
@@ -55,15 +59,15 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
     check_finite_parameters(model, "fit")
     rng = as_rng(seed)
     callbacks = as_callbacks(callbacks)
-    bar = Progress(epochs, math.ceil(len(X) / batch_size), enabled=bool(progress),
+    bar = Progress(epochs, math.ceil(len(target) / batch_size), enabled=bool(progress),
                    stream=progress if hasattr(progress, "write") else None)
     history = History()
     for callback in callbacks:
         callback.on_train_begin(model)
     try:
         for epoch in range(epochs):
-            order = rng.permutation(len(X)) if shuffle else slice(None)
-            logs = train_epoch(model, loss, optimizer, X[order], target[order], batch_size, epoch, bar)
+            order = rng.permutation(len(target)) if shuffle else slice(None)
+            logs = train_epoch(model, loss, optimizer, tuple(x[order] for x in X), target[order], batch_size, epoch, bar)
             if validation_data is not None:
                 logs.update({f"val_{k}": v for k, v in evaluate_checked(model, loss, *validation_data, batch_size).items()})
             history.append(epoch, logs)
@@ -78,10 +82,12 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
 
 
 def train_epoch(model, loss, optimizer, X, target, batch_size, epoch, bar):
-    """One pass over `(X, target)` in order, in mini-batches; return the epoch's mean loss (and accuracy)."""
+    """One pass over `(X, target)` in order, in mini-batches; return the epoch's mean loss (and accuracy).
+
+    `X` is a tuple of arrays, one per input of the model (one, for most models)."""
     model.train()
     accuracy = accuracy_for(loss)
-    n_samples = len(X)
+    n_samples = len(target)
     steps = math.ceil(n_samples / batch_size)
     start_of_epoch = model.state_dict()
     total_loss = total_correct = 0.0
@@ -91,17 +97,17 @@ def train_epoch(model, loss, optimizer, X, target, batch_size, epoch, bar):
         with np.errstate(over="raise", invalid="raise", divide="raise"):  # this block only
             for step in range(steps):
                 batch = slice(step * batch_size, (step + 1) * batch_size)
-                xb, tb = X[batch], target[batch]
+                xb, tb = [x[batch] for x in X], target[batch]
                 optimizer.zero_grad()
-                pred = model(xb, needs_dx=False)  # nobody needs the gradient of the data
+                pred = model(*xb, needs_dx=False)  # nobody needs the gradient of the data
                 value = loss(pred, tb)
                 if not math.isfinite(value):
                     raise FloatingPointError(f"the loss became {value}")
                 model.backward(loss.backward())
                 optimizer.step()
-                total_loss += value * len(xb)
+                total_loss += value * len(tb)
                 if accuracy:
-                    total_correct += accuracy(pred, tb) * len(xb)
+                    total_correct += accuracy(pred, tb) * len(tb)
                 if bar.live:
                     bar.update(epoch, step, total_loss / min(n_samples, (step + 1) * batch_size))
     except FloatingPointError as error:
@@ -141,7 +147,7 @@ def evaluate(model, loss, X, target, *, batch_size=None):
 
 def evaluate_checked(model, loss, X, target, batch_size):
     """`evaluate` on data `check_data` already accepted (fit checks its validation data once)."""
-    pred = model.predict(X, batch_size=batch_size)
+    pred = model.predict(X if len(X) > 1 else X[0], batch_size=batch_size)
     results = {"loss": loss(pred, target)}
     accuracy = accuracy_for(loss)
     if accuracy:
@@ -150,25 +156,33 @@ def evaluate_checked(model, loss, X, target, batch_size):
 
 
 def check_data(model, X, target, x_name, target_name, owner="fit"):
-    """`X` (and float targets) cast to the model's dtype; refused if not finite or of unequal length.
-
-    The errors name `owner` (the function that was given the data)."""
-    X = checks.as_numeric(X, model.dtype, f"{owner}: {x_name}")
+    """`(X, target)` with `X` as a tuple of arrays (one per input of the model; a tuple `X` gives several) cast to
+    the model's dtype, and float targets too; refused if not finite or of unequal length. The errors name
+    `owner` (the function that was given the data)."""
+    inputs = X if isinstance(X, tuple) else (X,)
+    fewest, most = getattr(model, "arity", (1, 1))
+    if not fewest <= len(inputs) <= most:
+        expected = "one array" if fewest == 1 else f"a tuple of {fewest} arrays, one per input"
+        got = f"a tuple of {len(inputs)}" if isinstance(X, tuple) else "one array"
+        raise ValueError(f"{owner}: the model takes {fewest} input(s), so {x_name} must be {expected}; got {got}")
+    names = [f"{x_name}[{i}]" if isinstance(X, tuple) else x_name for i in range(len(inputs))]
+    inputs = tuple(checks.as_numeric(x, model.dtype, f"{owner}: {name}") for x, name in zip(inputs, names))
     target = np.asarray(target)
     if target.dtype.kind not in "iu":  # integer labels stay integers; other targets take the model's dtype
         target = checks.as_numeric(target, model.dtype, f"{owner}: {target_name}")
-    if X.ndim < 2:
-        raise ValueError(f"{owner}: {x_name} must have a batch axis, (n_samples, ...), got shape {X.shape}")
-    if target.ndim == 0 or len(target) != len(X):
-        raise ValueError(
-            f"{owner}: {x_name} has {len(X)} samples but {target_name} has shape {target.shape}; they must have as many rows"
-        )
-    if len(X) == 0:
+    for x, name in zip(inputs, names):
+        if x.ndim < 2:
+            raise ValueError(f"{owner}: {name} must have a batch axis, (n_samples, ...), got shape {x.shape}")
+        if target.ndim == 0 or len(target) != len(x):
+            raise ValueError(
+                f"{owner}: {name} has {len(x)} samples but {target_name} has shape {target.shape}; they must have as many rows"
+            )
+    if len(target) == 0:
         raise ValueError(f"{owner}: {x_name} has no samples")
-    for name, values in ((x_name, X), (target_name, target)):
+    for name, values in (*zip(names, inputs), (target_name, target)):
         if values.dtype.kind == "f":
             finite = np.isfinite(values.reshape(len(values), -1)).all(axis=1)
             if not finite.all():
                 row = int(np.argmin(finite))
                 raise ValueError(f"{owner}: {name} contains NaN or Inf, first in row {row}: {values[row]}")
-    return X, target
+    return inputs, target

@@ -55,7 +55,10 @@ def explain(model, loss, optimizer, X, target, *, steps=50, every=1, path="expla
         raise FileNotFoundError(f"explain: cannot write {name}: the directory {directory} does not exist")
     if os.path.isdir(name):
         raise IsADirectoryError(f"explain: cannot write {name}: it is a directory; give the page a file name")
-    X, target = check_data(model, X, target, "X", "target", owner="explain")
+    inputs, target = check_data(model, X, target, "X", "target", owner="explain")
+    if len(inputs) != 1:
+        raise ValueError(f"explain: the page draws a model of one input; this one takes {len(inputs)}")
+    X = inputs[0]
     check_finite_parameters(model, "explain")
     run = train_and_record(model, loss, optimizer, X, target, steps, every)
     page.write(name, page.build(run.describe(title=f"tinygraph explain: {model!r}")))

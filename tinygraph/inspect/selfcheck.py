@@ -5,7 +5,9 @@ import numpy as np
 from ..article import article_network
 from ..containers import Parallel, Residual, Sequential
 from ..datasets import article
-from ..layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from ..graph import Graph
+from ..nodes import Input
+from ..layers import Add, Concat, Dense, Dropout, Identity, LeakyReLU, Multiply, ReLU, Sigmoid, Softmax, Tanh
 from ..losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy, SumSquaredError
 from .gradcheck import gradcheck
 
@@ -32,6 +34,7 @@ def builtin_cases(seed=0):
     ]
     cases = [(repr(layer), layer, x(), None) for layer in layers]
     cases.append(("Sequential(shared >> Tanh >> shared), one Dense(4→4) used twice", Sequential(shared, Tanh(), shared), x(), None))
+    cases.append(("Graph: fan-out into Add, Multiply and Concat, one Dense called twice", diamond(rng), x(), None))
     probabilities = rng.uniform(0.1, 0.9, (5, 3))
     logits = x(3)
     cases += [
@@ -44,6 +47,15 @@ def builtin_cases(seed=0):
     X, _ = article()
     cases.append(("the article's 3-4-1 network, end to end", article_network(1), X, None))
     return cases
+
+
+def diamond(rng):
+    """A graph in which values feed several calls and merge again, and one `Dense` is called twice."""
+    x = Input("x")
+    shared = Dense(4, 4, rng=rng)
+    h = shared(x)
+    a, b = Tanh()(h), shared(Sigmoid()(h))
+    return Graph(x, Concat()(Add()(a, b), Multiply()(a, h)))
 
 
 def run_checks(cases):

@@ -14,6 +14,7 @@ import copy
 import numpy as np
 
 from .. import checks
+from ..graph import Graph
 from ..watch import Watcher, watching
 from ..layer import Layer
 from ..parameter import Parameter
@@ -25,23 +26,39 @@ class Call:
 
     `grads` maps the layer's own parameter names to what this call's backward added to them.
     `name` is the layer's path in the model (`"net"` for the model itself, `"1.0"` for the first child
-    of the second), `depth` its nesting level.
+    of the second; in a graph, the node's name: `"dense[1]"` for a layer's second call), `depth` its
+    nesting level, `takes` the names of the nodes a call in a graph takes (else empty). Several inputs,
+    outputs or gradients are tuples.
     """
 
-    def __init__(self, name, depth, layer, x):
-        self.name, self.depth, self.layer = name, depth, layer
+    def __init__(self, name, depth, layer, x, takes=()):
+        self.name, self.depth, self.layer, self.takes = name, depth, layer, list(takes)
         self.x, self.y, self.dy, self.dx, self.grads = x, None, None, None, {}
 
     def cells(self):
         label = "  " * self.depth + (f"{self.name} " if self.depth else "") + short_repr(self.layer)
-        y = np.asarray(self.y, dtype=np.float64)
+        y = _flat(self.y)
         grads = "  ".join(f"{name} {norm(g)}" for name, g in self.grads.items()) or "-"
         mean, std = (f"{y.mean():.4g}", f"{y.std():.4g}") if y.size else ("-", "-")
-        return [label, _shape(self.x), _shape(self.y), mean, std, norm(self.dy), norm(self.dx), grads]
+        return [label, _shape(self.x), _shape(self.y), mean, std, norm(_flat(self.dy)), norm(_flat(self.dx)), grads]
 
 
 def _shape(a):
+    if isinstance(a, tuple):  # several inputs or outputs
+        return ", ".join(_shape(item) for item in a)
     return "-" if a is None else str(np.shape(a))
+
+
+def _flat(value):
+    """Every number of an array, or of a tuple of arrays (None in it skipped), as one float64 vector; None for None."""
+    if value is None:
+        return None
+    items = [item for item in value if item is not None] if isinstance(value, tuple) else [value]
+    return np.concatenate([np.ravel(np.asarray(item, dtype=np.float64)) for item in items]) if items else np.zeros(0)
+
+
+def _copy(value):
+    return tuple(_copy(item) for item in value) if isinstance(value, tuple) else None if value is None else np.array(value)
 
 
 class TraceRecord:
@@ -60,7 +77,10 @@ class TraceRecord:
         raise KeyError(f"trace: no layer {name!r}; the names are {[row.name for row in self.rows]}")
 
     def __str__(self):
-        return "\n".join(table(self.HEADER, [row.cells() for row in self.rows]))
+        if not any(row.takes for row in self.rows):
+            return "\n".join(table(self.HEADER, [row.cells() for row in self.rows]))
+        rows = [row.cells() + [", ".join(row.takes)] for row in self.rows]  # a graph: the nodes each call takes
+        return "\n".join(table(self.HEADER + ["takes"], rows))
 
     __repr__ = __str__
 
@@ -70,7 +90,8 @@ def trace(model, x, dy=None, seed=0):
 
     Runs on a copy: the model's values, gradients and saved state are left as they were. `dy` is the
     upstream gradient dL/dy of the model's output (e.g. `loss.backward()`); by default a standard
-    normal array seeded by `seed`. Returns a `TraceRecord`; `str(record)` is a table with one row per
+    normal array seeded by `seed`. A model of several inputs (a `Graph`) takes a tuple `x`, one array
+    per input; of several outputs, a tuple `dy` (None for an output with no gradient). Returns a `TraceRecord`; `str(record)` is a table with one row per
     layer call, nested layers indented: shapes, the output's mean and std, the norms of `dy`, `dx`
     and of the gradients each call added to its layer's own parameters.
     """
@@ -81,13 +102,21 @@ def trace(model, x, dy=None, seed=0):
     model.zero_grad()
     recorder = Recorder(model)
     with watching(recorder):
-        y = model(x)
+        y = model(*x) if isinstance(x, tuple) else model(x)
+        ys = y if isinstance(y, tuple) else (y,)
         if dy is None:
-            dy = np.random.default_rng(seed).standard_normal(y.shape)
-        dy = checks.as_numeric(dy, y.dtype, "trace: dy")
-        if dy.shape != y.shape:
-            raise ValueError(f"trace: dy has shape {dy.shape}, the model's output has shape {y.shape}")
-        model.backward(dy)
+            rng = np.random.default_rng(seed)
+            dys = [rng.standard_normal(value.shape) for value in ys]
+        else:
+            dys = list(dy) if isinstance(y, tuple) and isinstance(dy, tuple) else [dy]
+            if len(dys) != len(ys):
+                raise ValueError(f"trace: the model has {len(ys)} outputs; dy must be a tuple of {len(ys)} gradients")
+        for i, (value, d) in enumerate(zip(ys, dys)):
+            if d is not None:
+                dys[i] = d = checks.as_numeric(d, value.dtype, "trace: dy")
+                if d.shape != value.shape:
+                    raise ValueError(f"trace: dy has shape {d.shape}, the model's output has shape {value.shape}")
+        model.backward(tuple(dys) if isinstance(y, tuple) else dys[0])
     return TraceRecord(recorder.rows)
 
 
@@ -99,24 +128,38 @@ class Recorder(Watcher):
         self.paths = {id(layer): path for path, layer in model.named_layers()}
         self.pending = {}  # id(layer) -> its rows whose backward has not run yet (last in, first out)
         self.before = {}  # id(layer) -> its own parameters' gradients before its backward
+        self.running = []  # the layers whose forward is running, outermost first
+        self.next_call = {}  # id(graph) -> how many of its calls have begun in its running forward
 
     def forward_begins(self, layer, xs):
+        parent = self.running[-1] if self.running else None
+        self.running.append(layer)
         path = self.paths.get(id(layer))
         if path is None:
             return
-        name, depth = path or "net", path.count(".") + 1 if path else 0
-        row = Call(name, depth, layer, np.array(xs[0], copy=True) if len(xs) == 1 else tuple(np.array(x) for x in xs))
+        name, takes = path or "net", ()
+        if isinstance(parent, Graph):  # a call of a graph: named as its node, with the nodes it takes
+            call = parent.calls[self.next_call[id(parent)]]
+            self.next_call[id(parent)] += 1
+            prefix = self.paths[id(parent)]
+            name = (f"{prefix}." if prefix else "") + parent.names[call]
+            takes = [parent.names[node] for node in call.inputs]
+        if isinstance(layer, Graph):
+            self.next_call[id(layer)] = 0
+        depth = name.count(".") + 1 if path else 0
+        row = Call(name, depth, layer, _copy(xs[0]) if len(xs) == 1 else _copy(tuple(xs)), takes)
         self.rows.append(row)
         self.pending.setdefault(id(layer), []).append(row)
 
     def forward_ends(self, layer, y):
+        self.running.pop()
         if id(layer) in self.paths:
             self.pending[id(layer)][-1].y = y
 
     def backward_begins(self, layer, dy):
         if id(layer) in self.paths:
             row = self.pending[id(layer)].pop()
-            row.dy = np.array(dy, copy=True)
+            row.dy = _copy(dy)
             own = {name: p for name, p in layer.named_members() if isinstance(p, Parameter)}
             self.before[id(layer)] = (row, own, {name: p.grad.copy() for name, p in own.items()})
 

@@ -3,6 +3,8 @@
 from .activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .dense import Dense
 from .dropout import Dropout
+from .merge import Add, Concat, Multiply
 from .shape import Identity
 
 __all__ = ["Dense", "Dropout", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Softmax", "Tanh"]
+__all__ += ["Add", "Concat", "Multiply"]  # merge layers (graphs)

@@ -7,7 +7,7 @@
     def test_my_layer():
         check_layer(MyLayer(4, 3))
 
-The Hypothesis strategies `layers()`, `arrays_for(layer)`, `networks()` and `graphs()` generate
+The Hypothesis strategies `layers()`, `arrays_for(layer)`, `networks()`, `graphs()` and `dags()` generate
 float64 inputs kept where sigmoid and tanh do not saturate and away from ReLU's kink at 0, so a
 failing example shrinks to a real bug instead of to numerical noise. They need Hypothesis
 (`pip install hypothesis`, part of `tinygraph[test]`), and so does importing this module.
@@ -25,6 +25,7 @@ except ModuleNotFoundError as error:
     raise ModuleNotFoundError("tinygraph.testing needs Hypothesis: pip install hypothesis (or 'tinygraph[test]')") from error
 
 from .check import check_layer
+from .dags import DagRecipe, dag_inputs, dag_recipes, dags
 from .strategies import (
     ACTIVATIONS, arrays_for, batch_sizes, graphs, layers, matrices, networks, random_dense, seeds, values, widths,
 )
@@ -33,3 +34,4 @@ __all__ = [
     "ACTIVATIONS", "arrays_for", "batch_sizes", "check_layer", "graphs", "layers", "matrices", "networks",
     "random_dense", "seeds", "values", "widths",
 ]
+__all__ += ["DagRecipe", "dag_inputs", "dag_recipes", "dags"]  # random graphs of layers (DAGs)
