@@ -77,13 +77,12 @@ def test_float32_parameters_keep_float32_state(make):
 @pytest.mark.parametrize(
     "make, kwargs, match",
     [
-        (tg.SGD, dict(lr=0), "lr must be > 0"),
-        (tg.SGD, dict(lr=-1), "lr must be > 0"),
+        (tg.SGD, dict(lr=-1), "lr must be >= 0"),
         (tg.SGD, dict(lr="fast"), "lr must be a number"),
         (tg.SGD, dict(lr=0.1, momentum=-0.5), "momentum must be >= 0"),
         (tg.SGD, dict(lr=0.1, nesterov=True), "nesterov=True needs momentum > 0"),
         (tg.SGD, dict(lr=0.1, weight_decay=-1), "weight_decay must be >= 0"),
-        (tg.SGD, dict(lr=float("nan")), "lr must be > 0"),
+        (tg.SGD, dict(lr=float("nan")), "lr must be >= 0"),
         (tg.Adam, dict(betas=(0.9, 1.0)), r"beta2 must be in \[0, 1\)"),
         (tg.Adam, dict(betas=0.9), "betas must be a pair"),
         (tg.Adam, dict(eps=-1e-8), "eps must be >= 0"),
@@ -207,7 +206,7 @@ def test_parameters_of_two_dtypes_are_updated_each_in_its_own():
     assert a.value.dtype == np.float64 and b.value.dtype == np.float32
 
 
-@pytest.mark.parametrize("name, value, match", [("lr", float("nan"), "lr must be > 0"), ("lr", 0, "lr must be > 0"),
+@pytest.mark.parametrize("name, value, match", [("lr", float("nan"), "lr must be >= 0"), ("lr", -0.1, "lr must be >= 0"),
                                                 ("momentum", -1, "momentum must be >= 0"),
                                                 ("betas", (float("nan"), 0.9), r"beta1 must be in \[0, 1\)")])
 def test_hyperparameters_are_checked_whenever_they_are_set(name, value, match):

@@ -65,22 +65,22 @@ class NoisyBackwardTanh(tg.Tanh):
 class HalfGradientMSE(tg.MSE):
     """dpred = (pred - target) / n: forgets the 2 of the square."""
 
-    def backward(self):
-        return super().backward() / 2
+    def backward(self, dloss):
+        return super().backward(dloss) / 2
 
 
 class WrongSignBCE(tg.BinaryCrossEntropy):
     """dpred = -(p - t) / (p (1 - p)) / n."""
 
-    def backward(self):
-        return -super().backward()
+    def backward(self, dloss):
+        return -super().backward(dloss)
 
 
 class NoMeanSoftmaxCrossEntropy(tg.SoftmaxCrossEntropy):
     """Forgets to divide by n_batch (the loss is a mean, so the gradient must be too)."""
 
-    def backward(self):
-        dpred = super().backward()
+    def backward(self, dloss):
+        dpred = super().backward(dloss)
         return dpred * dpred.shape[0]
 
 

@@ -61,7 +61,7 @@ def gradcheck(model, x, *, target=None, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
         model.astype(np.float64)
         check = _LayerCheck(model, x, np.random.default_rng(seed))
     else:
-        check = _LossCheck(model, x, copy.deepcopy(target))
+        check = _LossCheck(model, x, copy.deepcopy(target), np.random.default_rng(seed))
     return check.run(eps, atol, rtol, seed)
 
 
@@ -105,25 +105,30 @@ class _LayerCheck:
 
 
 class _LossCheck:
-    """The scalar `loss(pred, target)` and its analytic gradient for a loss."""
+    """The scalar `loss(pred, target)` and its analytic gradient for a loss; for a loss that returns an
+    array (`reduction="none"`), the scalar `sum(dloss * loss(pred, target))` with a random `dloss`."""
 
-    def __init__(self, loss, pred, target):
+    def __init__(self, loss, pred, target, rng):
         self.loss, self.target = loss, target
         self.tensors = [("pred", pred)]
         self.params = []
         self.pred = pred
+        value = loss(pred, target)
+        self.dloss = None if np.ndim(value) == 0 else rng.standard_normal(np.shape(value))
 
     def scalar(self):
-        return self.loss(self.pred, self.target)
+        value = self.loss(self.pred, self.target)
+        return value if self.dloss is None else float(np.sum(self.dloss * value))
 
     def analytic(self):
         self.loss(self.pred, self.target)
-        return [self.loss.backward()]
+        return [self.loss.backward(self.dloss)]
 
     analytic_again = analytic
 
     def run(self, eps, atol, rtol, seed):
-        return _run(self, f"{self.loss!r}", eps, atol, rtol, "the loss itself as the scalar")
+        upstream = "the loss itself as the scalar" if self.dloss is None else f"random upstream gradient dloss (seed {seed})"
+        return _run(self, f"{self.loss!r}", eps, atol, rtol, upstream)
 
 
 def _run(check, title, eps, atol, rtol, upstream):
