@@ -112,3 +112,84 @@ class SneakyDecayDense(tg.Dense):
         dx = super().backward(dy)
         self.weight.grad += 1e-8 * self.weight.value
         return dx
+
+
+class UnclippedHuber(tg.Huber):
+    """dpred = (pred - target) * dloss: forgets that beyond delta the slope is ±delta."""
+
+    def backward(self, dloss):
+        return dloss * self.pop_saved()
+
+
+class IgnoresUpstreamL1(tg.L1):
+    """dpred = sign(pred - target): forgets dloss (a random upstream gradient shows it, reduction='none')."""
+
+    def backward(self, dloss):
+        return np.sign(self.pop_saved())
+
+
+class ForgetsPosWeightBCEWithLogits(tg.BCEWithLogits):
+    """dpred = weight * (sigmoid(x) - t) * dloss: the gradient forgets pos_weight (the value keeps it)."""
+
+    def backward(self, dloss):
+        t, sigmoid, weight, pos_weight, log_weight = self.pop_saved()
+        return weight * dloss * (sigmoid - t)
+
+
+# -- averaging rules of the loss options: each twin breaks one rule PyTorch follows ------------------
+
+
+class CountMeanSoftmaxCrossEntropy(tg.SoftmaxCrossEntropy):
+    """A weighted mean that divides by the number of counted labels, not by the sum of their weights."""
+
+    def counted_weight(self, labels, counted):
+        return labels.size if counted is None else np.count_nonzero(counted)
+
+
+class CountsIgnoredSoftmaxCrossEntropy(tg.SoftmaxCrossEntropy):
+    """Ignored labels add no loss but still count in the mean's divisor (padding dilutes the mean)."""
+
+    def counted_weight(self, labels, counted):
+        if self.weight is not None:
+            labels = np.clip(labels, 0, len(self.weight) - 1)  # an ignored label counts with a class's weight
+        return super().counted_weight(labels, None)
+
+
+class UnweightedSmoothingSoftmaxCrossEntropy(tg.SoftmaxCrossEntropy):
+    """Label smoothing added after the class weights: t = (1 - ε) * weight * target + ε / K (PyTorch weighs both)."""
+
+    def target_distribution(self, target, counted):
+        epsilon, weight = self.label_smoothing, self.weight
+        weighted = target if weight is None else target * weight.reshape((-1,) + (1,) * (target.ndim - 2))
+        t = (1 - epsilon) * weighted + epsilon / target.shape[1]
+        return t if counted is None else t * np.expand_dims(counted, 1)
+
+
+class SmoothsIgnoredSoftmaxCrossEntropy(tg.SoftmaxCrossEntropy):
+    """Label smoothing applied to ignored labels too: their ε / K term still adds a loss."""
+
+    def target_distribution(self, target, counted):
+        return super().target_distribution(target, None)
+
+
+class WeightSumMeanBinaryCrossEntropy(tg.BinaryCrossEntropy):
+    """A weighted mean over the sum of the weights (as SoftmaxCrossEntropy's labels), not over the elements."""
+
+    def forward(self, pred, target):
+        losses = super().forward(pred, target)
+        return losses, (losses.size if self.weight is None else np.broadcast_to(self.weight, losses.shape).sum())
+
+
+class PosWeightEverywhereBCEWithLogits(tg.BCEWithLogits):
+    """pos_weight scales every element's loss, as weight does, instead of the positive term alone."""
+
+    def __init__(self, weight=None, pos_weight=None, reduction="mean"):
+        if pos_weight is not None:
+            weight = pos_weight if weight is None else np.multiply(weight, pos_weight)
+        super().__init__(weight=weight, reduction=reduction)
+
+
+AVERAGING_TWINS = [
+    CountMeanSoftmaxCrossEntropy, CountsIgnoredSoftmaxCrossEntropy, UnweightedSmoothingSoftmaxCrossEntropy,
+    SmoothsIgnoredSoftmaxCrossEntropy, WeightSumMeanBinaryCrossEntropy, PosWeightEverywhereBCEWithLogits,
+]

@@ -39,9 +39,14 @@ class Schedule:
         raise NotImplementedError
 
     def step(self):
-        """Move to the next epoch: set the optimizer's `lr` for it."""
+        """Move to the next epoch: set the optimizer's `lr` for it (a rate the optimizer refuses, such as
+        an overflow to Inf, raises its `ValueError` and leaves the schedule and the rate as they were)."""
         self.last_epoch += 1
-        self.optimizer.lr = self.next_lr(self.optimizer.lr)
+        try:
+            self.optimizer.lr = self.next_lr(self.optimizer.lr)
+        except ValueError:
+            self.last_epoch -= 1
+            raise
 
     def __repr__(self):
         settings = ", ".join(f"{name}={value!r}" for name, value in vars(self).items()
