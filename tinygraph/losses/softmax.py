@@ -61,7 +61,7 @@ class SoftmaxCrossEntropy(Loss):
         else:
             p *= t.sum(axis=1, keepdims=True)
             p -= t
-        p *= np.expand_dims(dloss, 1) if np.ndim(dloss) else dloss  # dloss per sample, for all its classes
+        p *= dloss if type(dloss) is float else np.expand_dims(dloss, 1)  # a number, or one per sample for its classes
         return p
 
     def target_distribution(self, target, counted):
@@ -125,6 +125,8 @@ class SoftmaxCrossEntropy(Loss):
 
 def label_positions(labels):
     """The index of each label's logit: `pred[label_positions(labels)]` has the labels' shape."""
+    if labels.ndim == 1:  # (N,) labels of (N, K) logits, the common case, indexed the quickest way
+        return np.arange(len(labels)), labels
     grid = np.indices(labels.shape, sparse=True)
     return (grid[0], labels, *grid[1:])
 
