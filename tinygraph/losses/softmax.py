@@ -51,7 +51,7 @@ class SoftmaxCrossEntropy(Loss):
         counted = (target != self.ignore_index) if by_label and self.ignore_index is not None else None
         t = self.target_distribution(one_hot(target, counted, p) if by_label else target, counted)
         self.save_for_backward(p, t)
-        losses = -np.add.reduce(t * (shifted - np.log(total)), axis=1)
+        losses = np.add.reduce(t * (np.log(total) - shifted), axis=1)  # sum_k t_k * -log p_k
         return (losses, self.counted_weight(target, counted)) if by_label else losses
 
     def backward(self, dloss):

@@ -27,11 +27,12 @@ def maybe(draw, strategy):
 
 
 @st.composite
-def loss_cases(draw, kinds=LOSSES):
-    """`(loss, pred, target)`: one of `kinds` with random options (`reduction` and the loss's own), and an
-    input it accepts: `(n, m)` for the elementwise losses, `(n, K)` or `(n, K, d)` logits for
-    `SoftmaxCrossEntropy` with labels (some equal to `ignore_index`) or class probabilities."""
-    kind = draw(st.sampled_from(kinds))
+def loss_cases(draw, kinds=None):
+    """`(loss, pred, target)`: one of `kinds` (default: every built-in loss, `LOSSES`) with random options
+    (`reduction` and the loss's own), and an input it accepts: `(n, m)` for the elementwise losses,
+    `(n, K)` or `(n, K, d)` logits for `SoftmaxCrossEntropy` with labels (some equal to `ignore_index`)
+    or class probabilities."""
+    kind = draw(st.sampled_from(LOSSES if kinds is None else kinds))
     reduction = draw(st.sampled_from(REDUCTIONS))
     n_batch, width = draw(st.integers(1, 5)), draw(st.integers(1, 4))
     shape = (n_batch, width)
