@@ -217,3 +217,24 @@ def test_repr_shows_the_options_that_differ_from_their_defaults():
         "SoftmaxCrossEntropy(weight=[1.0, 2.0], ignore_index=-100, label_smoothing=0.1)")
     assert repr(tg.Huber(delta=2, reduction="sum")) == "Huber(delta=2.0, reduction='sum')"
     assert repr(tg.BCEWithLogits(weight=np.ones((3, 4)))) == "BCEWithLogits(weight=<array of shape (3, 4)>)"
+
+
+class HalfSquaredNorm(tg.Loss):
+    """A loss of one's own that returns its value as one number: `0.5 * sum((pred - target)**2)`."""
+
+    def forward(self, pred, target):
+        self.save_for_backward(pred - target)
+        return 0.5 * float(np.sum((pred - target) ** 2))
+
+    def backward(self, dloss):
+        return dloss * self.pop_saved()
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_a_loss_of_ones_own_may_return_one_number_under_every_reduction(reduction):
+    pred, target = np.array([[1.0, 2.0]]), np.array([[0.0, 0.0]])
+    loss = HalfSquaredNorm(reduction)
+    value = loss(pred, target)
+    assert float(value) == 2.5 and isinstance(value, float) == (reduction != "none")
+    np.testing.assert_array_equal(loss.backward(np.array(1.0) if reduction == "none" else None), [[1.0, 2.0]])
+    assert tg.gradcheck(HalfSquaredNorm(reduction), pred, target=target)

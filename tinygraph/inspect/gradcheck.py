@@ -114,7 +114,7 @@ class _LossCheck:
         self.params = []
         self.pred = pred
         value = loss(pred, target)
-        self.dloss = None if np.ndim(value) == 0 else rng.standard_normal(np.shape(value))
+        self.dloss = rng.standard_normal(value.shape) if isinstance(value, np.ndarray) else None
 
     def scalar(self):
         value = self.loss(self.pred, self.target)

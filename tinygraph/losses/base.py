@@ -58,6 +58,8 @@ class Loss(Differentiable):
 
     def reduce(self, losses):
         """`(value, how)`: the loss's value from `forward`'s `losses`, and what `unreduce` needs to go back."""
+        if type(losses) is not np.ndarray and type(losses) is not tuple:  # a plain number: one loss
+            losses = np.asarray(losses, dtype=float)
         losses, total = losses if type(losses) is tuple else (losses, losses.size)
         if self.reduction == "none":
             return losses, (None, losses.shape, losses.dtype)
