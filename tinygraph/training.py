@@ -119,7 +119,8 @@ def train_epoch(model, loss, optimizer, X, target, batch_size, epoch, bar):
                 if accuracy:
                     total_correct += accuracy(pred, tb) * len(xb)
                 if bar.live:
-                    bar.update(epoch, step, total_loss / min(n_samples, (step + 1) * batch_size) if per_sample else total_loss)
+                    seen = min(n_samples, (step + 1) * batch_size)
+                    bar.update(epoch, step, total_loss / seen if per_sample else total_loss)
     except FloatingPointError as error:
         keep_finite_weights(model, start_of_epoch)
         raise FloatingPointError(

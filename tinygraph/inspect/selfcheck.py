@@ -67,8 +67,11 @@ def loss_option_cases(rng, x):
          rng.dirichlet(np.ones(3), 5)),
         (SoftmaxCrossEntropy(weight=[0.5, 2.0, 1.0], ignore_index=-100, label_smoothing=0.1), pixel_logits, pixel_labels),
     ]
-    return [(re.sub(r"(\w+)=\[[^]]*\]", r"\1", repr(loss)) + (" on (N, K, d)" if pred.ndim == 3 else ""), loss, pred, target)
-            for loss, pred, target in cases]  # labels name weights without their values, to stay short
+
+    def label(loss, pred):  # weights named without their values, to stay short
+        return re.sub(r"(\w+)=\[[^]]*\]", r"\1", repr(loss)) + (" on (N, K, d)" if pred.ndim == 3 else "")
+
+    return [(label(loss, pred), loss, pred, target) for loss, pred, target in cases]
 
 
 def run_checks(cases):

@@ -35,7 +35,9 @@ class SoftmaxCrossEntropy(Loss):
         self.weight = None if weight is None else checks.weights(name, "weight", weight)
         if self.weight is not None and self.weight.ndim != 1:
             raise ValueError(f"{name}: weight must be 1-D, one weight per class, got shape {self.weight.shape}")
-        self.ignore_index = None if ignore_index is None else checks.integer(name, "ignore_index", ignore_index, minimum=-(2**31))
+        if ignore_index is not None:
+            ignore_index = checks.integer(name, "ignore_index", ignore_index, minimum=-(2**31))
+        self.ignore_index = ignore_index
         self.label_smoothing = checks.number(name, "label_smoothing", label_smoothing, low=0, high=1, high_open=False)
 
     def forward(self, pred, target):
@@ -82,7 +84,7 @@ class SoftmaxCrossEntropy(Loss):
         return float(np.add.reduce(weights if counted is None else weights * counted, axis=None))
 
     def logits_and_target(self, pred, target):
-        """`(pred, target, by_label)`: float logits, and intp labels (by_label True) or probabilities in `pred`'s dtype."""
+        """`(pred, target, by_label)`: float logits, and intp labels (`by_label`) or probabilities in `pred`'s dtype."""
         if not (type(pred) is np.ndarray and pred.dtype in FLOAT_DTYPES and pred.ndim >= 2 and pred.size):
             pred = as_float(pred, f"{self!r}: pred")
             if pred.ndim < 2 or pred.size == 0:

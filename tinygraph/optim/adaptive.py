@@ -28,7 +28,8 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, momentum=0.0, weight_decay=0.0, centered=False,
                  maximize=False):
         super().__init__(params, lr, maximize)
-        self.alpha, self.eps, self.momentum, self.weight_decay, self.centered = alpha, eps, momentum, weight_decay, centered
+        self.alpha, self.eps, self.momentum = alpha, eps, momentum
+        self.weight_decay, self.centered = weight_decay, centered
 
     def update(self, p, g, state):
         alpha = self.alpha
