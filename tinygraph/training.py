@@ -31,7 +31,7 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
     for `SoftmaxCrossEntropy`). Each epoch visits every sample once, in an order shuffled by `seed`
     (the same seed gives the same run, bit for bit), in batches of `batch_size`; the last batch keeps
     the remainder. `history.history["loss"]` is the mean training loss of each epoch, `"accuracy"` is
-    added for `SoftmaxCrossEntropy` and `BinaryCrossEntropy`, and `"val_loss"` / `"val_accuracy"` when
+    added for `SoftmaxCrossEntropy`, `BinaryCrossEntropy` and `BCEWithLogits`, and `"val_loss"` / `"val_accuracy"` when
     `validation_data=(X_val, target_val)` is given (evaluated in eval mode). A loss reduced by "sum"
     logs the sum over the epoch's batches (the training set's total, as `evaluate` would give it).
     `schedule` (from `tinygraph.schedules`, made on `optimizer`) is stepped after each epoch, and
@@ -100,7 +100,7 @@ def train_epoch(model, loss, optimizer, X, target, batch_size, epoch, bar):
     steps = math.ceil(n_samples / batch_size)
     start_of_epoch = model.state_dict()
     total_loss = total_correct = 0.0
-    per_sample = loss.reduction != "sum"  # a batch's mean counts once per sample; a batch's sum adds up as is
+    per_sample = getattr(loss, "reduction", "mean") != "sum"  # a batch's mean counts once per sample; a sum as is
     step = 0
     bar.start_epoch()
     try:
@@ -143,7 +143,8 @@ def evaluate(model, loss, X, target, *, batch_size=None):
     """Return `{"loss": ..., "accuracy": ...}` for the whole of `(X, target)`, in eval mode.
 
     The loss is computed once on all predictions (made in batches of `batch_size`); accuracy is only
-    reported for `SoftmaxCrossEntropy` and `BinaryCrossEntropy`.
+    reported for `SoftmaxCrossEntropy`, `BinaryCrossEntropy` and `BCEWithLogits`. A loss with
+    `reduction="none"` is refused.
     """
     check_reduced("evaluate", loss)
     X, target = check_data(model, X, target, "X", "target")
