@@ -33,6 +33,23 @@ def test_clip_grad_norm_matches_pytorch(case):
             np.testing.assert_allclose(p.grad, clipped, rtol=1e-14)
 
 
+def clip_to_exactly_max_norm(params, max_norm):
+    """A broken twin: scales by max_norm / total_norm, without PyTorch's 1e-6."""
+    total_norm = float(np.linalg.norm([np.linalg.norm(p.grad) for p in params if p.has_grad]))
+    for p in params:
+        if p.has_grad and total_norm > max_norm:
+            p.grad *= max_norm / total_norm
+    return total_norm
+
+
+def test_the_comparison_catches_a_clip_without_pytorchs_epsilon():
+    clipped = [case for case in CASES if case["total_norm"] > case["max_norm"]]
+    for case in clipped:
+        params = parameters_with(case["grads"])
+        clip_to_exactly_max_norm(params, case["max_norm"])
+        assert not all(np.allclose(p.grad, c, rtol=1e-14, atol=0) for p, c in zip(params, case["clipped"]) if c is not None)
+
+
 def test_the_reference_has_a_clipped_case_and_an_untouched_one():
     assert {case["total_norm"] > case["max_norm"] for case in CASES} == {True, False}
 

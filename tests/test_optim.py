@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import tinygraph as tg
+import twins
 
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "torch_reference.json").read_text())
 
@@ -231,8 +232,12 @@ def make(cls, params, **kwargs):
                          ids=lambda case: f"{case['optimizer']}{case['kwargs']}" + (", lr changed" if case["lrs"] else ""))
 def test_twenty_steps_of_every_configuration_match_pytorch(case):
     # every configuration starts at the same parameter and gets the same 20 gradients; some change .lr
+    np.testing.assert_allclose(run_case(getattr(tg, case["optimizer"]), case), case["values"], rtol=1e-12, atol=1e-15)
+
+
+def run_case(cls, case):
     p = tg.Parameter(np.array(TRAINING["optimizer start"]))
-    opt = getattr(tg, case["optimizer"])([p], **case["kwargs"])
+    opt = cls([p], **case["kwargs"])
     values = []
     for step, g in enumerate(TRAINING["optimizer grads"]):
         if case["lrs"]:
@@ -240,7 +245,16 @@ def test_twenty_steps_of_every_configuration_match_pytorch(case):
         p.grad[...] = g
         opt.step()
         values.append(p.value.copy())
-    np.testing.assert_allclose(values, case["values"], rtol=1e-12, atol=1e-15)
+    return values
+
+
+@pytest.mark.parametrize("twin, option", twins.OPTIMIZER_TWINS.items(), ids=lambda value: getattr(value, "__name__", value))
+def test_each_optimizer_twin_fails_the_reference_wherever_its_option_is_on(twin, option):
+    real = twin.__mro__[1].__name__
+    cases = [case for case in TRAINING["optimizers"] if case["optimizer"] == real and case["kwargs"].get(option)]
+    assert cases
+    for case in cases:
+        assert not np.allclose(run_case(twin, case), case["values"], rtol=1e-12, atol=1e-15)
 
 
 def test_the_reference_covers_every_optimizer_and_option():

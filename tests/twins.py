@@ -193,3 +193,62 @@ AVERAGING_TWINS = [
     CountMeanSoftmaxCrossEntropy, CountsIgnoredSoftmaxCrossEntropy, UnweightedSmoothingSoftmaxCrossEntropy,
     SmoothsIgnoredSoftmaxCrossEntropy, WeightSumMeanBinaryCrossEntropy, PosWeightEverywhereBCEWithLogits,
 ]
+
+
+# -- optimizers: each twin gets one option wrong -----------------------------------------------------------
+
+
+class CoupledDecayAdamW(tg.AdamW):
+    """AdamW that adds weight_decay * p to the gradient (Adam's L2), instead of shrinking p apart."""
+
+    update = tg.Adam.update
+
+
+class UndampedSGD(tg.SGD):
+    """SGD whose momentum ignores dampening."""
+
+    def update(self, p, g, state):
+        dampening, self.dampening = self.dampening, 0.0
+        try:
+            super().update(p, g, state)
+        finally:
+            self.dampening = dampening
+
+
+class ForgetsMaxAdam(tg.Adam):
+    """amsgrad in name only: the step divides by the current second moment, not the largest so far."""
+
+    def update(self, p, g, state):
+        amsgrad, self.amsgrad = self.amsgrad, False
+        try:
+            super().update(p, g, state)
+        finally:
+            self.amsgrad = amsgrad
+
+
+class UncenteredRMSprop(tg.RMSprop):
+    """RMSprop that never subtracts the squared mean gradient, even when centered."""
+
+    def update(self, p, g, state):
+        centered, self.centered = self.centered, False
+        try:
+            super().update(p, g, state)
+        finally:
+            self.centered = centered
+
+
+class DescendingAdagrad(tg.Adagrad):
+    """maximize ignored: the step always descends."""
+
+    def step(self):
+        maximize, self.maximize = self.maximize, False
+        try:
+            super().step()
+        finally:
+            self.maximize = maximize
+
+
+OPTIMIZER_TWINS = {  # twin: the option whose reference cases it must fail
+    CoupledDecayAdamW: "weight_decay", UndampedSGD: "dampening", ForgetsMaxAdam: "amsgrad",
+    UncenteredRMSprop: "centered", DescendingAdagrad: "maximize",
+}
