@@ -110,8 +110,14 @@ def test_optimizers_are_built_or_refused_with_a_documented_error(lr, momentum, n
         except DOCUMENTED:
             continue
         opt.params[0].grad[...] = 1.0
-        opt.step()
-        assert np.isfinite(opt.params[0].value).all()
+        settings = [v for v in (lr, momentum, weight_decay, eps) if isinstance(v, (int, float))]
+        if all(abs(v) < 1e100 for v in settings):
+            opt.step()
+            assert np.isfinite(opt.params[0].value).all()
+        else:  # momentum * weight_decay * p beyond float64: inf or NaN, as in PyTorch, but never another error
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                opt.step()
 
 
 @given(st.lists(st.one_of(st.none(), st.integers(), st.text(max_size=2), st.just(tg.Tanh())), max_size=4),
