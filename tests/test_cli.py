@@ -133,9 +133,10 @@ def test_gradcheck_command_checks_every_built_in_layer_and_loss():
     checked = " ".join(rows)
     for name in ["Dense", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "Dropout", "Identity", "Sequential",
                  "Residual", "Parallel", "MSE", "SumSquaredError", "BinaryCrossEntropy", "SoftmaxCrossEntropy",
-                 "article's 3-4-1 network", "used twice", "Graph"]:
+                 "article's 3-4-1 network", "used twice", "Graph", "L1", "Huber", "BCEWithLogits(weight, pos_weight)",
+                 "reduction='none'", "reduction='sum'", "ignore_index=-100, label_smoothing=0.1) on (N, K, d)"]:
         assert name in checked, name
-    assert lines[-1].startswith("21 of 21 passed")
+    assert lines[-1].startswith("31 of 31 passed")
 
 
 def test_gradcheck_command_exits_1_and_prints_the_table_when_a_check_fails(monkeypatch):

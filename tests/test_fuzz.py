@@ -82,7 +82,7 @@ def test_layers_give_a_result_or_a_documented_error(layer, x, dy):
         assert dx.shape == x.shape and dx.dtype == np.float64
 
 
-LOSSES = [tg.MSE, tg.SumSquaredError, tg.BinaryCrossEntropy, tg.SoftmaxCrossEntropy]
+LOSSES = [tg.MSE, tg.SumSquaredError, tg.BinaryCrossEntropy, tg.SoftmaxCrossEntropy, tg.L1, tg.Huber, tg.BCEWithLogits]
 
 
 @pytest.mark.parametrize("cls", LOSSES)
@@ -116,8 +116,14 @@ def test_optimizers_are_built_or_refused_with_a_documented_error(lr, momentum, n
         except DOCUMENTED:
             continue
         opt.params[0].grad[...] = 1.0
-        opt.step()
-        assert np.isfinite(opt.params[0].value).all()
+        settings = [v for v in (lr, momentum, weight_decay, eps) if isinstance(v, (int, float))]
+        if all(abs(v) < 1e100 for v in settings):
+            opt.step()
+            assert np.isfinite(opt.params[0].value).all()
+        else:  # momentum * weight_decay * p beyond float64: inf or NaN, as in PyTorch, but never another error
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                opt.step()
 
 
 @given(st.lists(st.one_of(st.none(), st.integers(), st.text(max_size=2), st.just(tg.Tanh())), max_size=4),
@@ -410,3 +416,109 @@ def test_fit_of_a_graph_of_two_inputs_trains_or_stops_with_a_documented_error(da
     else:
         assert all(np.isfinite(history.history["loss"]))
     assert all(np.isfinite(p.value).all() for p in net.parameters())
+
+# -- the training toolkit (issues 14 and 18): losses with options, optimizers, schedules, clipping ------------
+
+LOSSES_WITH_OPTIONS = [
+    lambda: tg.SoftmaxCrossEntropy(weight=[1.0, 2.0, 0.5], ignore_index=-1, label_smoothing=0.1, reduction="none"),
+    lambda: tg.SoftmaxCrossEntropy(weight=[1.0, 2.0], ignore_index=0, reduction="sum"),
+    lambda: tg.BinaryCrossEntropy(weight=[1.0, 2.0, 3.0], reduction="none"),
+    lambda: tg.BCEWithLogits(weight=[[2.0]], pos_weight=[1.0, 3.0, 0.5]),
+    lambda: tg.Huber(delta=0.3, reduction="none"),
+    lambda: tg.L1(reduction="sum"),
+]
+
+
+@pytest.mark.parametrize("make", LOSSES_WITH_OPTIONS, ids=lambda make: repr(make()))
+@given(pred=any_array(), target=any_array(), dloss=st.one_of(st.none(), any_array(max_dims=2)))
+def test_losses_with_options_give_a_result_or_a_documented_error(make, pred, target, dloss):
+    loss = make()
+    with warnings.catch_warnings():
+        if non_finite(pred) or non_finite(target) or (dloss is not None and non_finite(dloss)):
+            warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            value = loss(pred, target)
+        except DOCUMENTED:
+            return
+        assert isinstance(value, float) if loss.reduction != "none" else isinstance(value, np.ndarray)
+        try:
+            dpred = loss.backward(dloss)
+        except DOCUMENTED:
+            return
+        assert dpred.shape == np.shape(pred)
+
+
+options = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.integers(-200, 5),
+                    st.text(max_size=4), st.booleans(), st.lists(st.floats(-1, 3), max_size=4),
+                    st.just(np.ones((2, 2))), st.sampled_from(["mean", "sum", "none"]))
+
+
+@given(options, options, options, options)
+def test_loss_options_are_accepted_or_refused_with_a_documented_error(a, b, c, d):
+    for make in (lambda: tg.SoftmaxCrossEntropy(a, b, c, d), lambda: tg.BinaryCrossEntropy(a, b),
+                 lambda: tg.BCEWithLogits(a, b, c), lambda: tg.Huber(a, b), lambda: tg.L1(a), lambda: tg.MSE(d)):
+        try:
+            loss = make()
+        except DOCUMENTED:
+            continue
+        assert loss.reduction in ("mean", "sum", "none") and repr(loss).startswith(type(loss).__name__)
+
+
+@given(lr=hyperparameters, a=hyperparameters, b=hyperparameters, c=hyperparameters, flag=st.booleans(),
+       other=st.one_of(st.booleans(), st.none(), st.integers(0, 1)))
+def test_the_new_optimizers_are_built_or_refused_with_a_documented_error(lr, a, b, c, flag, other):
+    for make in (lambda ps: tg.RMSprop(ps, lr, a, b, c, 0.0, flag, maximize=other),
+                 lambda ps: tg.AdamW(ps, lr, a, b, c, amsgrad=flag, maximize=other),
+                 lambda ps: tg.Adagrad(ps, lr, a, b, maximize=flag),
+                 lambda ps: tg.SGD(ps, lr, a, other, b, c, maximize=flag),
+                 lambda ps: tg.Adam(ps, lr, a, b, c, amsgrad=other)):
+        try:
+            opt = make([tg.Parameter([1.0])])
+        except DOCUMENTED:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a huge lr or weight decay may overflow, as in PyTorch
+            for _ in range(2):
+                opt.params[0].grad[...] = 1.0
+                opt.step()
+
+
+@given(kind=st.sampled_from(["StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR"]),
+       args=st.lists(options, max_size=3), lr=st.floats(0, 10))
+def test_schedules_are_built_or_refused_and_keep_the_rate_a_finite_number(kind, args, lr):
+    opt = tg.SGD([tg.Parameter([1.0])], lr=lr)
+    try:
+        schedule = getattr(tg.schedules, kind)(opt, *args)
+    except DOCUMENTED:
+        assert opt.lr == lr  # a refused schedule leaves the rate alone
+        return
+    for epoch in range(1, 13):
+        before = opt.lr
+        try:
+            schedule.step()
+        except ValueError as error:  # a rate that overflows to Inf: refused, and nothing changes
+            assert "lr must be >= 0, got inf" in str(error) and opt.lr == before and schedule.last_epoch == epoch - 1
+            return
+        assert np.isfinite(opt.lr) and opt.lr >= 0
+
+
+@given(grads=st.lists(any_array(max_dims=2), max_size=3), max_norm=options)
+def test_clip_grad_norm_clips_or_gives_a_documented_error(grads, max_norm):
+    params = []
+    for g in grads:
+        p = tg.Parameter(np.zeros(np.shape(g)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # casting NaN or huge numbers, as NumPy does
+            try:
+                p.grad += g
+            except DOCUMENTED:
+                return
+        params.append(p)
+    with warnings.catch_warnings():
+        if any(non_finite(np.asarray(p.grad)) for p in params):
+            warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            total_norm = tg.clip_grad_norm(params, max_norm)
+        except DOCUMENTED:
+            return
+    assert isinstance(total_norm, float) and total_norm >= 0 or np.isnan(total_norm)

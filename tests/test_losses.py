@@ -11,7 +11,7 @@ import tinygraph as tg
 from tinygraph.testing import batch_sizes, matrices, widths
 
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "torch_reference.json").read_text())
-LOSSES = [tg.MSE, tg.SumSquaredError, tg.BinaryCrossEntropy, tg.SoftmaxCrossEntropy]
+LOSSES = [tg.MSE, tg.SumSquaredError, tg.BinaryCrossEntropy, tg.SoftmaxCrossEntropy, tg.L1, tg.Huber, tg.BCEWithLogits]
 
 
 @pytest.mark.parametrize("case", REFERENCE["losses"], ids=lambda case: case["loss"])
@@ -90,7 +90,7 @@ def test_shape_mismatch_quotes_both_shapes(cls, data):
     assert str(pred_shape) in str(info.value) and str(target_shape) in str(info.value)
 
 
-@pytest.mark.parametrize("cls", [tg.MSE, tg.SumSquaredError, tg.BinaryCrossEntropy])
+@pytest.mark.parametrize("cls", [tg.MSE, tg.SumSquaredError, tg.BinaryCrossEntropy, tg.L1, tg.Huber, tg.BCEWithLogits])
 def test_column_predictions_never_broadcast_against_flat_targets(cls):
     with pytest.raises(ValueError, match=r"\(4, 1\).*\(4,\).*target.reshape\(-1, 1\)"):
         cls()(np.full((4, 1), 0.5), np.ones(4))

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import tinygraph as tg
+import twins
 
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "torch_reference.json").read_text())
 
@@ -77,13 +78,12 @@ def test_float32_parameters_keep_float32_state(make):
 @pytest.mark.parametrize(
     "make, kwargs, match",
     [
-        (tg.SGD, dict(lr=0), "lr must be > 0"),
-        (tg.SGD, dict(lr=-1), "lr must be > 0"),
+        (tg.SGD, dict(lr=-1), "lr must be >= 0"),
         (tg.SGD, dict(lr="fast"), "lr must be a number"),
         (tg.SGD, dict(lr=0.1, momentum=-0.5), "momentum must be >= 0"),
         (tg.SGD, dict(lr=0.1, nesterov=True), "nesterov=True needs momentum > 0"),
         (tg.SGD, dict(lr=0.1, weight_decay=-1), "weight_decay must be >= 0"),
-        (tg.SGD, dict(lr=float("nan")), "lr must be > 0"),
+        (tg.SGD, dict(lr=float("nan")), "lr must be >= 0"),
         (tg.Adam, dict(betas=(0.9, 1.0)), r"beta2 must be in \[0, 1\)"),
         (tg.Adam, dict(betas=0.9), "betas must be a pair"),
         (tg.Adam, dict(eps=-1e-8), "eps must be >= 0"),
@@ -207,7 +207,7 @@ def test_parameters_of_two_dtypes_are_updated_each_in_its_own():
     assert a.value.dtype == np.float64 and b.value.dtype == np.float32
 
 
-@pytest.mark.parametrize("name, value, match", [("lr", float("nan"), "lr must be > 0"), ("lr", 0, "lr must be > 0"),
+@pytest.mark.parametrize("name, value, match", [("lr", float("nan"), "lr must be >= 0"), ("lr", -0.1, "lr must be >= 0"),
                                                 ("momentum", -1, "momentum must be >= 0"),
                                                 ("betas", (float("nan"), 0.9), r"beta1 must be in \[0, 1\)")])
 def test_hyperparameters_are_checked_whenever_they_are_set(name, value, match):
@@ -216,3 +216,113 @@ def test_hyperparameters_are_checked_whenever_they_are_set(name, value, match):
     with pytest.raises(ValueError, match=match):
         setattr(opt, name, value)
     assert getattr(opt, name) == before
+
+
+# -- the training toolkit: every optimizer and option against PyTorch ------------------------------------
+
+TRAINING = json.loads((Path(__file__).parent / "reference" / "torch_training_reference.json").read_text())
+OPTIMIZERS = [tg.SGD, tg.Adam, tg.AdamW, tg.RMSprop, tg.Adagrad]
+
+
+def make(cls, params, **kwargs):
+    return cls(params, **({"lr": 0.1} if cls is tg.SGD else {}) | kwargs)
+
+
+@pytest.mark.parametrize("case", TRAINING["optimizers"],
+                         ids=lambda case: f"{case['optimizer']}{case['kwargs']}" + (", lr changed" if case["lrs"] else ""))
+def test_twenty_steps_of_every_configuration_match_pytorch(case):
+    # every configuration starts at the same parameter and gets the same 20 gradients; some change .lr
+    np.testing.assert_allclose(run_case(getattr(tg, case["optimizer"]), case), case["values"], rtol=1e-12, atol=1e-15)
+
+
+def run_case(cls, case):
+    p = tg.Parameter(np.array(TRAINING["optimizer start"]))
+    opt = cls([p], **case["kwargs"])
+    values = []
+    for step, g in enumerate(TRAINING["optimizer grads"]):
+        if case["lrs"]:
+            opt.lr = case["lrs"][step]
+        p.grad[...] = g
+        opt.step()
+        values.append(p.value.copy())
+    return values
+
+
+@pytest.mark.parametrize("twin, option", twins.OPTIMIZER_TWINS.items(), ids=lambda value: getattr(value, "__name__", value))
+def test_each_optimizer_twin_fails_the_reference_wherever_its_option_is_on(twin, option):
+    real = twin.__mro__[1].__name__
+    cases = [case for case in TRAINING["optimizers"] if case["optimizer"] == real and case["kwargs"].get(option)]
+    assert cases
+    for case in cases:
+        assert not np.allclose(run_case(twin, case), case["values"], rtol=1e-12, atol=1e-15)
+
+
+def test_the_reference_covers_every_optimizer_and_option():
+    seen = {(case["optimizer"], name) for case in TRAINING["optimizers"] for name in case["kwargs"]}
+    for cls in OPTIMIZERS:
+        assert {(cls.__name__, name) for name in cls.hyperparameters} <= seen, cls.__name__
+        assert any(case["lrs"] for case in TRAINING["optimizers"] if case["optimizer"] == cls.__name__), cls.__name__
+
+
+@pytest.mark.parametrize("cls", OPTIMIZERS)
+def test_maximize_climbs_where_the_same_optimizer_descends(cls):
+    up, down = tg.Parameter([1.0, -2.0]), tg.Parameter([1.0, -2.0])
+    climb, descend = make(cls, [up], maximize=True), make(cls, [down])
+    for _ in range(3):
+        up.grad[...], down.grad[...] = [0.5, 0.25], [-0.5, -0.25]  # the gradient of -f for the descent
+        climb.step(), descend.step()
+    np.testing.assert_array_equal(up.value, down.value)
+    assert up.value[0] > 1.0
+
+
+@pytest.mark.parametrize("cls", OPTIMIZERS)
+def test_every_optimizer_has_a_settable_checked_lr_that_the_next_step_uses(cls):
+    p = tg.Parameter([1.0])
+    opt = make(cls, [p])
+    opt.lr = 0.0  # a schedule may end at 0: the parameter then stays where it is
+    p.grad[...] = 1.0
+    opt.step()
+    assert p.value[0] == 1.0
+    with pytest.raises(ValueError, match=f"{cls.__name__}: lr must be >= 0, got -0.1"):
+        opt.lr = -0.1
+    assert opt.lr == 0.0
+
+
+@pytest.mark.parametrize("cls", OPTIMIZERS[1:])
+def test_new_optimizers_keep_float32_state(cls):
+    p = tg.Parameter(np.ones(3, dtype=np.float32))
+    opt = make(cls, [p], **({"centered": True, "momentum": 0.9} if cls is tg.RMSprop else {}))
+    for _ in range(2):
+        p.grad[...] = 1
+        opt.step()
+    arrays = [value for value in opt.state[p].values() if isinstance(value, np.ndarray)]
+    assert p.value.dtype == np.float32 and arrays and all(a.dtype == np.float32 for a in arrays)
+
+
+@pytest.mark.parametrize("make_optimizer, match", [
+    (lambda ps: tg.SGD(ps, lr=0.1, momentum=0.9, dampening=0.5, nesterov=True), "nesterov=True needs momentum > 0 and dampening 0"),
+    (lambda ps: tg.SGD(ps, lr=0.1, dampening=1.5), r"dampening must be in \[0, 1\], got 1.5"),
+    (lambda ps: tg.Adam(ps, amsgrad="yes"), "amsgrad must be True or False"),
+    (lambda ps: tg.AdamW(ps, weight_decay=-0.1), "AdamW: weight_decay must be >= 0"),
+    (lambda ps: tg.RMSprop(ps, alpha=1.5), r"RMSprop: alpha must be in \[0, 1\], got 1.5"),
+    (lambda ps: tg.RMSprop(ps, centered=1), "centered must be True or False"),
+    (lambda ps: tg.Adagrad(ps, eps=-1.0), "Adagrad: eps must be >= 0"),
+    (lambda ps: tg.Adagrad(ps, maximize=None), "maximize must be True or False"),
+])
+def test_invalid_options_of_the_new_optimizers_are_refused(make_optimizer, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        make_optimizer([tg.Parameter([1.0])])
+
+
+def test_repr_shows_lr_and_the_settings_that_differ_from_their_defaults():
+    p = [tg.Parameter([1.0])]
+    assert repr(tg.SGD(p, lr=0.1, momentum=0.9)) == "SGD(lr=0.1, momentum=0.9)"
+    assert repr(tg.AdamW(p)) == "AdamW(lr=0.001)"
+    assert repr(tg.RMSprop(p, centered=True, maximize=True)) == "RMSprop(lr=0.01, maximize=True, centered=True)"
+
+
+@pytest.mark.parametrize("make_optimizer", [lambda ps: tg.RMSprop(ps, momentum=0.9, centered=True),
+                                            lambda ps: tg.Adagrad(ps), lambda ps: tg.AdamW(ps)])
+def test_the_new_optimizers_keep_nothing_between_steps(make_optimizer):
+    transient, kept = transient_and_kept_bytes_of_a_later_step(make_optimizer)
+    assert kept < 1000 and transient <= 6 * ONE_ARRAY + 4096

@@ -66,22 +66,22 @@ class NoisyBackwardTanh(tg.Tanh):
 class HalfGradientMSE(tg.MSE):
     """dpred = (pred - target) / n: forgets the 2 of the square."""
 
-    def backward(self):
-        return super().backward() / 2
+    def backward(self, dloss):
+        return super().backward(dloss) / 2
 
 
 class WrongSignBCE(tg.BinaryCrossEntropy):
     """dpred = -(p - t) / (p (1 - p)) / n."""
 
-    def backward(self):
-        return -super().backward()
+    def backward(self, dloss):
+        return -super().backward(dloss)
 
 
 class NoMeanSoftmaxCrossEntropy(tg.SoftmaxCrossEntropy):
     """Forgets to divide by n_batch (the loss is a mean, so the gradient must be too)."""
 
-    def backward(self):
-        dpred = super().backward()
+    def backward(self, dloss):
+        dpred = super().backward(dloss)
         return dpred * dpred.shape[0]
 
 
@@ -189,3 +189,142 @@ def depth_from_inputs(graph):
             depth[node] = 1 + max(depth[x] for x in call.inputs)
     position = {call: i for i, call in enumerate(graph.calls)}
     return lambda call: (depth[call.outputs[0]], -position[call])
+
+class UnclippedHuber(tg.Huber):
+    """dpred = (pred - target) * dloss: forgets that beyond delta the slope is ±delta."""
+
+    def backward(self, dloss):
+        return dloss * self.pop_saved()
+
+
+class IgnoresUpstreamL1(tg.L1):
+    """dpred = sign(pred - target): forgets dloss (a random upstream gradient shows it, reduction='none')."""
+
+    def backward(self, dloss):
+        return np.sign(self.pop_saved())
+
+
+class ForgetsPosWeightBCEWithLogits(tg.BCEWithLogits):
+    """dpred = weight * (sigmoid(x) - t) * dloss: the gradient forgets pos_weight (the value keeps it)."""
+
+    def backward(self, dloss):
+        t, sigmoid, weight, pos_weight, log_weight = self.pop_saved()
+        return weight * dloss * (sigmoid - t)
+
+
+# -- averaging rules of the loss options: each twin breaks one rule PyTorch follows ------------------
+
+
+class CountMeanSoftmaxCrossEntropy(tg.SoftmaxCrossEntropy):
+    """A weighted mean that divides by the number of counted labels, not by the sum of their weights."""
+
+    def counted_weight(self, labels, counted):
+        return labels.size if counted is None else np.count_nonzero(counted)
+
+
+class CountsIgnoredSoftmaxCrossEntropy(tg.SoftmaxCrossEntropy):
+    """Ignored labels add no loss but still count in the mean's divisor (padding dilutes the mean)."""
+
+    def counted_weight(self, labels, counted):
+        if self.weight is not None:
+            labels = np.clip(labels, 0, len(self.weight) - 1)  # an ignored label counts with a class's weight
+        return super().counted_weight(labels, None)
+
+
+class UnweightedSmoothingSoftmaxCrossEntropy(tg.SoftmaxCrossEntropy):
+    """Label smoothing added after the class weights: t = (1 - ε) * weight * target + ε / K (PyTorch weighs both)."""
+
+    def target_distribution(self, target, counted):
+        epsilon, weight = self.label_smoothing, self.weight
+        weighted = target if weight is None else target * weight.reshape((-1,) + (1,) * (target.ndim - 2))
+        t = (1 - epsilon) * weighted + epsilon / target.shape[1]
+        return t if counted is None else t * np.expand_dims(counted, 1)
+
+
+class SmoothsIgnoredSoftmaxCrossEntropy(tg.SoftmaxCrossEntropy):
+    """Label smoothing applied to ignored labels too: their ε / K term still adds a loss."""
+
+    def target_distribution(self, target, counted):
+        return super().target_distribution(target, None)
+
+
+class WeightSumMeanBinaryCrossEntropy(tg.BinaryCrossEntropy):
+    """A weighted mean over the sum of the weights (as SoftmaxCrossEntropy's labels), not over the elements."""
+
+    def forward(self, pred, target):
+        losses = super().forward(pred, target)
+        return losses, (losses.size if self.weight is None else np.broadcast_to(self.weight, losses.shape).sum())
+
+
+class PosWeightEverywhereBCEWithLogits(tg.BCEWithLogits):
+    """pos_weight scales every element's loss, as weight does, instead of the positive term alone."""
+
+    def __init__(self, weight=None, pos_weight=None, reduction="mean"):
+        if pos_weight is not None:
+            weight = pos_weight if weight is None else np.multiply(weight, pos_weight)
+        super().__init__(weight=weight, reduction=reduction)
+
+
+AVERAGING_TWINS = [
+    CountMeanSoftmaxCrossEntropy, CountsIgnoredSoftmaxCrossEntropy, UnweightedSmoothingSoftmaxCrossEntropy,
+    SmoothsIgnoredSoftmaxCrossEntropy, WeightSumMeanBinaryCrossEntropy, PosWeightEverywhereBCEWithLogits,
+]
+
+
+# -- optimizers: each twin gets one option wrong -----------------------------------------------------------
+
+
+class CoupledDecayAdamW(tg.AdamW):
+    """AdamW that adds weight_decay * p to the gradient (Adam's L2), instead of shrinking p apart."""
+
+    update = tg.Adam.update
+
+
+class UndampedSGD(tg.SGD):
+    """SGD whose momentum ignores dampening."""
+
+    def update(self, p, g, state):
+        dampening, self.dampening = self.dampening, 0.0
+        try:
+            super().update(p, g, state)
+        finally:
+            self.dampening = dampening
+
+
+class ForgetsMaxAdam(tg.Adam):
+    """amsgrad in name only: the step divides by the current second moment, not the largest so far."""
+
+    def update(self, p, g, state):
+        amsgrad, self.amsgrad = self.amsgrad, False
+        try:
+            super().update(p, g, state)
+        finally:
+            self.amsgrad = amsgrad
+
+
+class UncenteredRMSprop(tg.RMSprop):
+    """RMSprop that never subtracts the squared mean gradient, even when centered."""
+
+    def update(self, p, g, state):
+        centered, self.centered = self.centered, False
+        try:
+            super().update(p, g, state)
+        finally:
+            self.centered = centered
+
+
+class DescendingAdagrad(tg.Adagrad):
+    """maximize ignored: the step always descends."""
+
+    def step(self):
+        maximize, self.maximize = self.maximize, False
+        try:
+            super().step()
+        finally:
+            self.maximize = maximize
+
+
+OPTIMIZER_TWINS = {  # twin: the option whose reference cases it must fail
+    CoupledDecayAdamW: "weight_decay", UndampedSGD: "dampening", ForgetsMaxAdam: "amsgrad",
+    UncenteredRMSprop: "centered", DescendingAdagrad: "maximize",
+}

@@ -6,7 +6,7 @@
 (2, 1)
 """
 
-from . import datasets, init, plot
+from . import datasets, init, plot, schedules
 from .article import article_network, train_article
 from .callbacks import Callback, EarlyStopping, EpochHook, History
 from .containers import Parallel, Residual, Sequential
@@ -18,8 +18,8 @@ from .io import load, save
 from .layer import Layer
 from .layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .layers import Add, Concat, Multiply
-from .losses import MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, SumSquaredError
-from .optim import SGD, Adam, Optimizer
+from .losses import L1, MSE, BCEWithLogits, BinaryCrossEntropy, Huber, Loss, SoftmaxCrossEntropy, SumSquaredError
+from .optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, clip_grad_norm
 from .parameter import Parameter
 from .training import evaluate, fit
 
@@ -31,5 +31,7 @@ __all__ = [
     "Residual", "SGD", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy", "SumSquaredError", "Tanh",
     "TraceRecord", "article_network", "datasets", "evaluate", "explain", "fit", "gradcheck", "init", "load", "plot", "save",
     "trace", "train_article",
+    # training toolkit (issues 14, 18)
+    "AdamW", "Adagrad", "BCEWithLogits", "Huber", "L1", "RMSprop", "clip_grad_norm", "schedules",
 ]
 __all__ += ["Add", "Concat", "Graph", "Input", "Multiply"]  # graphs of layers

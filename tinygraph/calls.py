@@ -262,7 +262,8 @@ def layer_backward(backward):
 
 
 def loss_forward(forward):
-    """Wrap a loss's `forward` into a call: what it saves waits for one `backward`."""
+    """Wrap a loss's `forward` into a call: its unreduced losses become the loss's value (`self.reduce`:
+    mean, sum or none), and what it saved, with how it was reduced, waits for one `backward`."""
 
     def forward_call(self, pred, target):
         if self._saving is not None:  # super().forward(pred, target) inside this loss's own forward
@@ -273,26 +274,32 @@ def loss_forward(forward):
             state.no_grad = {}
         self._saving = ()
         try:
-            value = forward(self, pred, target)
+            losses = forward(self, pred, target)
         finally:
             saved, self._saving = self._saving, None
-        self._keep((True, saved, ()), state.number)
+        value, how = self.reduce(losses)
+        self._keep((True, saved, how), state.number)
         return value
 
     return forward_call
 
 
 def loss_backward(backward):
-    """Wrap a loss's `backward`: take the most recent call and hand over what it saved."""
+    """Wrap a loss's `backward`: take the most recent call, turn the gradient of the loss's value (None: 1)
+    into `dloss`, the gradient of the unreduced losses (`self.unreduce`), and hand over what was saved."""
 
-    def backward_call(self, *args):
-        if self._call is not None:  # super().backward() inside this loss's own backward
-            return backward(self, *args)
-        if not self._calls:
+    def backward_call(self, dvalue=None):
+        if self._call is not None:  # super().backward(dloss) inside this loss's own backward
+            return backward(self, dvalue)
+        calls = self._calls
+        if not calls:
             raise self._before_forward()
-        self._call = self._calls.pop()
+        call = calls[-1]
+        dloss = self.unreduce(dvalue, call[2])  # checked before the call is taken: a wrong dloss loses nothing
+        calls.pop()
+        self._call = call
         try:
-            return backward(self, *args)
+            return backward(self, dloss)
         finally:
             self._call = None
 

@@ -71,6 +71,15 @@ def flag(owner, name, value):
     return bool(value)
 
 
+def weights(owner, name, value):
+    """`value` as a read-only float64 array of finite numbers >= 0 (a loss's class or element weights)."""
+    array = np.array(as_numeric(value, np.float64, f"{name_of(owner)}: {name}"))  # a copy of our own
+    if array.size == 0 or not np.isfinite(array).all() or (array < 0).any():
+        raise ValueError(f"{name_of(owner)}: {name} must hold finite numbers >= 0 (not empty), got {value!r:.80}")
+    array.flags.writeable = False
+    return array
+
+
 def describe(thing):
     """How to name a wrong argument in an error; a class given instead of an instance gets a hint."""
     if isinstance(thing, type):

@@ -2,26 +2,41 @@
 
 import numpy as np
 
-from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy
+from .losses.binary import BCEWithLogits, BinaryCrossEntropy
+from .losses.softmax import SoftmaxCrossEntropy
 
 
 def accuracy_for(loss):
     """The accuracy that goes with `loss`, a function `(pred, target) -> fraction`, or None."""
     if isinstance(loss, SoftmaxCrossEntropy):
-        return categorical_accuracy
+        ignore_index = loss.ignore_index
+        return lambda pred, target: categorical_accuracy(pred, target, ignore_index)
     if isinstance(loss, BinaryCrossEntropy):
         return binary_accuracy
+    if isinstance(loss, BCEWithLogits):
+        return logit_accuracy
     return None
 
 
-def categorical_accuracy(pred, target):
-    """Fraction of rows whose largest logit is the label (or the largest target probability)."""
+def categorical_accuracy(pred, target, ignore_index=None):
+    """Fraction of samples (or positions) whose largest logit, along the class axis 1, is the label (or the
+    largest target probability); labels equal to `ignore_index` are not counted (no label counted: 0)."""
     target = np.asarray(target)
-    labels = target.argmax(axis=1) if target.ndim == 2 else target
-    return np.count_nonzero(pred.argmax(axis=1) == labels) / len(labels)
+    labels = target.argmax(axis=1) if target.ndim == pred.ndim else target
+    hits = pred.argmax(axis=1) == labels
+    if ignore_index is not None and target.ndim != pred.ndim:
+        counted = labels != ignore_index
+        return np.count_nonzero(hits & counted) / max(np.count_nonzero(counted), 1)
+    return np.count_nonzero(hits) / hits.size
 
 
 def binary_accuracy(pred, target):
     """Fraction of elements on the right side of 0.5."""
     hits = (pred > 0.5) == (np.asarray(target) > 0.5)
+    return np.count_nonzero(hits) / hits.size
+
+
+def logit_accuracy(pred, target):
+    """Fraction of elements on the right side of 0 (a logit of 0 is a probability of 0.5)."""
+    hits = (pred > 0) == (np.asarray(target) > 0.5)
     return np.count_nonzero(hits) / hits.size

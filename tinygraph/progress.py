@@ -37,7 +37,7 @@ class Progress:
         if not self.enabled:
             return
         seconds = time.perf_counter() - self.epoch_start
-        values = "  ".join(f"{name} {value:.4f}" for name, value in logs.items())
+        values = "  ".join(f"{name} {value:.4g}" if name == "lr" else f"{name} {value:.4f}" for name, value in logs.items())
         line = f"{self.epoch_label(epoch)}  {seconds:6.2f}s  {values}"
         self.stream.write(("\r\033[K" if self.live else "") + line + "\n")
         self.stream.flush()

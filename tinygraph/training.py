@@ -20,10 +20,11 @@ from .callbacks import History, as_callbacks
 from .init import as_rng
 from .metrics import accuracy_for
 from .progress import Progress
+from .schedules import Schedule
 
 
 def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=True, seed=None,
-        validation_data=None, callbacks=(), progress=True):
+        validation_data=None, callbacks=(), progress=True, schedule=None):
     """Train `model` on `(X, target)` with mini-batch gradient descent; return a `History`.
 
     X: `(n_samples, ...)`, or a tuple of such arrays for a model of several inputs (a `Graph`, in the
@@ -31,8 +32,12 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
     for `SoftmaxCrossEntropy`). The model must have one output (for several, write the loop). Each epoch visits every sample once, in an order shuffled by `seed`
     (the same seed gives the same run, bit for bit), in batches of `batch_size`; the last batch keeps
     the remainder. `history.history["loss"]` is the mean training loss of each epoch, `"accuracy"` is
-    added for `SoftmaxCrossEntropy` and `BinaryCrossEntropy`, and `"val_loss"` / `"val_accuracy"` when
-    `validation_data=(X_val, target_val)` is given (evaluated in eval mode).
+    added for `SoftmaxCrossEntropy`, `BinaryCrossEntropy` and `BCEWithLogits`, and `"val_loss"` / `"val_accuracy"` when
+    `validation_data=(X_val, target_val)` is given (evaluated in eval mode). A loss reduced by "sum"
+    logs the sum over the epoch's batches (the training set's total, as `evaluate` would give it).
+    `schedule` (from `tinygraph.schedules`, made on `optimizer`) is stepped after each epoch, and
+    `"lr"` logs the rate each epoch trained with. A loss with `reduction="none"` is refused: training
+    needs one number per batch.
 
     `callbacks` are `Callback` objects or plain functions `f(epoch, logs)`; any of them returning True
     stops training. `progress` (True, False or a text stream; True means standard output) shows a
@@ -49,6 +54,11 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
     if getattr(model, "n_outputs", 1) != 1:
         raise ValueError(f"fit: the model has {model.n_outputs} outputs; fit trains a model of one output "
                          "(for several, write the training loop: docs/graphs.md shows one)")
+    check_reduced("fit", loss)
+    if schedule is not None and not isinstance(schedule, Schedule):
+        raise TypeError(f"fit: schedule must be a schedule from tinygraph.schedules, got {checks.describe(schedule)}")
+    if schedule is not None and schedule.optimizer is not optimizer:
+        raise ValueError(f"fit: the schedule {schedule!r} steps another optimizer than the one fit trains with")
     X, target = check_data(model, X, target, "X", "target")
     if validation_data is not None:
         try:
@@ -70,6 +80,9 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
             logs = train_epoch(model, loss, optimizer, tuple(x[order] for x in X), target[order], batch_size, epoch, bar)
             if validation_data is not None:
                 logs.update({f"val_{k}": v for k, v in evaluate_checked(model, loss, *validation_data, batch_size).items()})
+            if schedule is not None:
+                logs["lr"] = optimizer.lr  # the rate this epoch trained with
+                schedule.step()
             history.append(epoch, logs)
             bar.end_epoch(epoch, logs)
             stop = [callback.on_epoch_end(epoch, logs) for callback in callbacks]  # every callback sees the epoch
@@ -91,6 +104,7 @@ def train_epoch(model, loss, optimizer, X, target, batch_size, epoch, bar):
     steps = math.ceil(n_samples / batch_size)
     start_of_epoch = model.state_dict()
     total_loss = total_correct = 0.0
+    per_sample = getattr(loss, "reduction", "mean") != "sum"  # a batch's mean counts once per sample; a sum as is
     step = 0
     bar.start_epoch()
     try:
@@ -105,18 +119,19 @@ def train_epoch(model, loss, optimizer, X, target, batch_size, epoch, bar):
                     raise FloatingPointError(f"the loss became {value}")
                 model.backward(loss.backward())
                 optimizer.step()
-                total_loss += value * len(tb)
+                total_loss += value * len(tb) if per_sample else value
                 if accuracy:
                     total_correct += accuracy(pred, tb) * len(tb)
                 if bar.live:
-                    bar.update(epoch, step, total_loss / min(n_samples, (step + 1) * batch_size))
+                    seen = min(n_samples, (step + 1) * batch_size)
+                    bar.update(epoch, step, total_loss / seen if per_sample else total_loss)
     except FloatingPointError as error:
         keep_finite_weights(model, start_of_epoch)
         raise FloatingPointError(
             f"fit: {error} at epoch {epoch + 1}, step {step + 1} of {steps}; training stopped and the "
             "model keeps its last finite weights (try a smaller learning rate, or check the data)"
         ) from error
-    logs = {"loss": total_loss / n_samples}
+    logs = {"loss": total_loss / n_samples if per_sample else total_loss}
     if accuracy:
         logs["accuracy"] = total_correct / n_samples
     return logs
@@ -139,8 +154,10 @@ def evaluate(model, loss, X, target, *, batch_size=None):
     """Return `{"loss": ..., "accuracy": ...}` for the whole of `(X, target)`, in eval mode.
 
     The loss is computed once on all predictions (made in batches of `batch_size`); accuracy is only
-    reported for `SoftmaxCrossEntropy` and `BinaryCrossEntropy`.
+    reported for `SoftmaxCrossEntropy`, `BinaryCrossEntropy` and `BCEWithLogits`. A loss with
+    `reduction="none"` is refused.
     """
+    check_reduced("evaluate", loss)
     X, target = check_data(model, X, target, "X", "target")
     return evaluate_checked(model, loss, X, target, batch_size)
 
@@ -153,6 +170,15 @@ def evaluate_checked(model, loss, X, target, batch_size):
     if accuracy:
         results["accuracy"] = accuracy(pred, target)
     return results
+
+
+def check_reduced(function, loss):
+    """`ValueError` for a loss with `reduction="none"`: `function` needs one number per batch."""
+    if getattr(loss, "reduction", None) == "none":
+        raise ValueError(
+            f"{function}: the loss {loss!r} has reduction='none' (one loss per sample); {function} needs one "
+            "number per batch: use reduction='mean' (the default) or 'sum'"
+        )
 
 
 def check_data(model, X, target, x_name, target_name, owner="fit"):

@@ -18,7 +18,7 @@ from .. import checks
 from ..layer import Layer
 from ..losses import Loss
 from ..optim import Optimizer
-from ..training import check_data, check_finite_parameters
+from ..training import check_data, check_finite_parameters, check_reduced
 from . import page
 from .record import train_and_record
 
@@ -55,6 +55,7 @@ def explain(model, loss, optimizer, X, target, *, steps=50, every=1, path="expla
         raise FileNotFoundError(f"explain: cannot write {name}: the directory {directory} does not exist")
     if os.path.isdir(name):
         raise IsADirectoryError(f"explain: cannot write {name}: it is a directory; give the page a file name")
+    check_reduced("explain", loss)
     inputs, target = check_data(model, X, target, "X", "target", owner="explain")
     if len(inputs) != 1:
         raise ValueError(f"explain: the page draws a model of one input; this one takes {len(inputs)}")

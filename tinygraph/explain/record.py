@@ -173,9 +173,6 @@ def train_and_record(model, loss, optimizer, X, target, steps, every):
                 else:
                     value = loss(model(X, needs_dx=False), target)
                     model.backward(loss.backward())
-                if np.ndim(value):
-                    raise ValueError(f"explain: the loss must give one number, got an array of shape {np.shape(value)} "
-                                     "(use reduction='mean' or 'sum')")
                 if not math.isfinite(value):
                     raise FloatingPointError(f"the loss became {value}")
                 if step % every == 0:

@@ -99,7 +99,8 @@ class LossFunction:
         self.params = []
         self.tensors = self.inputs
         value = self.loss(self.pred, self.target)
-        self.dloss = rng.standard_normal(np.shape(value)) if np.ndim(value) else None  # an unreduced loss
+        unreduced = isinstance(value, np.ndarray) or getattr(loss, "reduction", None) == "none"
+        self.dloss = rng.standard_normal(np.shape(value)) if unreduced else None  # an unreduced loss: an array
 
     def scalar(self):
         value = self.loss(self.pred.copy(), self.target)

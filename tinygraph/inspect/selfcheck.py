@@ -1,5 +1,7 @@
 """The checks `tinygraph gradcheck` runs: every built-in layer, container and loss, and the article's network."""
 
+import re
+
 import numpy as np
 
 from ..article import article_network
@@ -8,7 +10,7 @@ from ..datasets import article
 from ..graph import Graph
 from ..nodes import Input
 from ..layers import Add, Concat, Dense, Dropout, Identity, LeakyReLU, Multiply, ReLU, Sigmoid, Softmax, Tanh
-from ..losses import MSE, BinaryCrossEntropy, SoftmaxCrossEntropy, SumSquaredError
+from ..losses import L1, MSE, BCEWithLogits, BinaryCrossEntropy, Huber, SoftmaxCrossEntropy, SumSquaredError
 from .gradcheck import gradcheck
 
 
@@ -44,6 +46,7 @@ def builtin_cases(seed=0):
         ("SoftmaxCrossEntropy, labels", SoftmaxCrossEntropy(), logits, rng.integers(0, 3, 5)),
         ("SoftmaxCrossEntropy, probabilities", SoftmaxCrossEntropy(), logits, rng.dirichlet(np.ones(3), 5)),
     ]
+    cases += loss_option_cases(rng, x)
     X, _ = article()
     cases.append(("the article's 3-4-1 network, end to end", article_network(1), X, None))
     return cases
@@ -56,6 +59,31 @@ def diamond(rng):
     h = shared(x)
     a, b = Tanh()(h), shared(Sigmoid()(h))
     return Graph(x, Concat()(Add()(a, b), Multiply()(a, h)))
+
+
+def loss_option_cases(rng, x):
+    """The losses of the training toolkit and every loss option, each with an input it is checked at."""
+    pred = x(3)
+    target = pred + rng.choice([-1.0, 1.0], (5, 3)) * rng.uniform(0.2, 1.5, (5, 3))  # off L1's kink at 0
+    probabilities, fractions, labels = rng.uniform(0.1, 0.9, (5, 3)), rng.uniform(0, 1, (5, 3)), rng.integers(0, 3, 5)
+    pixel_logits, pixel_labels = rng.uniform(-3, 3, (2, 3, 4)), rng.integers(0, 3, (2, 4))
+    pixel_labels[0, :2] = -100  # padding
+    cases = [
+        (L1(), pred, target), (Huber(delta=0.5), pred, target), (MSE(reduction="sum"), pred, target),
+        (L1(reduction="none"), pred, target),
+        (BinaryCrossEntropy(weight=[0.5, 1.0, 2.0], reduction="none"), probabilities, fractions),
+        (BCEWithLogits(), pred, fractions),
+        (BCEWithLogits(weight=[1.0, 0.5, 2.0], pos_weight=[3.0, 1.0, 0.2]), pred, fractions),
+        (SoftmaxCrossEntropy(ignore_index=1, reduction="none"), pred, labels),
+        (SoftmaxCrossEntropy(weight=[0.5, 2.0, 1.0], label_smoothing=0.2, reduction="sum"), pred,
+         rng.dirichlet(np.ones(3), 5)),
+        (SoftmaxCrossEntropy(weight=[0.5, 2.0, 1.0], ignore_index=-100, label_smoothing=0.1), pixel_logits, pixel_labels),
+    ]
+
+    def label(loss, pred):  # weights named without their values, to stay short
+        return re.sub(r"(\w+)=\[[^]]*\]", r"\1", repr(loss)) + (" on (N, K, d)" if pred.ndim == 3 else "")
+
+    return [(label(loss, pred), loss, pred, target) for loss, pred, target in cases]
 
 
 def run_checks(cases):

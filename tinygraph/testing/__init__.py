@@ -9,7 +9,8 @@
 
 The Hypothesis strategies `layers()`, `arrays_for(layer)`, `networks()`, `graphs()` and `dags()` generate
 float64 inputs kept where sigmoid and tanh do not saturate and away from ReLU's kink at 0, so a
-failing example shrinks to a real bug instead of to numerical noise. They need Hypothesis
+failing example shrinks to a real bug instead of to numerical noise; `loss_cases()` draws
+`(loss, pred, target)`: a built-in loss with random options and an input it accepts. They need Hypothesis
 (`pip install hypothesis`, part of `tinygraph[test]`), and so does importing this module.
 
 Choosing eps and dtype: gradcheck always differentiates a float64 copy, where eps=1e-6 leaves
@@ -26,6 +27,7 @@ except ModuleNotFoundError as error:
 
 from .check import check_layer
 from .dags import DagRecipe, dag_inputs, dag_recipes, dags
+from .losses import LOSSES, loss_cases
 from .strategies import (
     ACTIVATIONS, arrays_for, batch_sizes, graphs, layers, matrices, networks, random_dense, seeds, values, widths,
 )
@@ -33,5 +35,6 @@ from .strategies import (
 __all__ = [
     "ACTIVATIONS", "arrays_for", "batch_sizes", "check_layer", "graphs", "layers", "matrices", "networks",
     "random_dense", "seeds", "values", "widths",
+    "LOSSES", "loss_cases",  # losses with every option (testing/losses.py)
 ]
 __all__ += ["DagRecipe", "dag_inputs", "dag_recipes", "dags"]  # random graphs of layers (DAGs)
