@@ -16,8 +16,8 @@ MAX_LINES = 300
 # lowest first; a module may import modules of strictly lower levels (and `__init__` files are the front door)
 LEVELS = [
     ["parameter", "init"],
-    ["checks", "text"],
-    ["calls"],
+    ["checks", "text", "header"],
+    ["calls", "npz"],
     ["watch"],
     ["layer"],
     ["layers.dense", "layers.activations", "layers.dropout", "layers.shape", "losses", "optim", "datasets"],

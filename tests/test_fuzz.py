@@ -247,18 +247,29 @@ def test_hostile_archives_are_refused_before_anything_is_allocated(tmp_path):
     with pytest.raises(ValueError, match="compressed or encrypted"):
         tg.load(path)
 
-    path = tmp_path / "huge.npz"  # a member whose header claims 10**12 floats
-    with zipfile.ZipFile(path, "w") as archive:
-        with archive.open("__tinygraph__.npy", "w") as member:
-            np.lib.format.write_array(member, header)
-        with archive.open("0.weight.npy", "w") as member:
-            np.lib.format.write_array_header_1_0(member, {"descr": "<f8", "fortran_order": False, "shape": (10**6, 10**6)})
+    def write_member_headers(path, model, shape):  # the tinygraph header, then a weight of `shape` without its data
+        text = np.array(json.dumps({"format": "tinygraph", "version": 1, "dtype": "float64", "model": model}))
+        with zipfile.ZipFile(path, "w") as archive:
+            with archive.open("__tinygraph__.npy", "w") as member:
+                np.lib.format.write_array(member, text)
+            with archive.open("weight.npy", "w") as member:
+                np.lib.format.write_array_header_1_0(member, {"descr": "<f8", "fortran_order": False, "shape": shape})
+
+    dense = {"type": "Dense", "id": 0, "in_features": 10**6, "out_features": 10**6, "bias": False}
+    write_member_headers(tmp_path / "huge.npz", dense, (10**6, 10**6))  # 10**12 floats claimed, none stored
+    with pytest.raises(ValueError, match="needs more values than the file holds"):
+        tg.load(tmp_path / "huge.npz")
+    write_member_headers(tmp_path / "empty.npz", dict(dense, in_features=10, out_features=2), (10, 2))
     with pytest.raises(ValueError, match="claims more data than the file holds"):
-        tg.load(path)
+        tg.load(tmp_path / "empty.npz")
+    write_member_headers(tmp_path / "other.npz", {"type": "Identity", "id": 0}, (10**6, 10**6))
+    with pytest.raises(ValueError, match=r"unexpected \['weight'\]"):
+        tg.load(tmp_path / "other.npz")
 
     path = tmp_path / "ints.npz"
-    np.savez(path, __tinygraph__=header, weight=np.ones(3, dtype=np.int64))
-    with pytest.raises(ValueError, match="'weight' has dtype int64; expected floats"):
+    ints = json.dumps({"format": "tinygraph", "version": 1, "dtype": "float64", "model": dict(dense, in_features=3, out_features=1)})
+    np.savez(path, __tinygraph__=np.array(ints), weight=np.ones((3, 1), dtype=np.int64))
+    with pytest.raises(ValueError, match="'weight' has dtype int64; expected float32 or float64"):
         tg.load(path)
 
 

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 
 import tinygraph as tg
 from tinygraph.testing import graphs, networks
-from tinygraph.io import HEADER
+from tinygraph.io import HEADER, LAYERS
 
 
 def every_layer_kind():
@@ -57,8 +57,9 @@ def test_the_file_is_a_plain_npz_with_a_versioned_json_header(tmp_path):
     with np.load(tmp_path / "m.npz", allow_pickle=False) as data:
         assert sorted(data.files) == sorted([HEADER, "0.weight", "0.bias"])
         header = json.loads(str(data[HEADER]))
-    assert header["version"] == 2 and header["dtype"] == "float64"
-    assert header["model"]["layers"][1] == {"type": "Sigmoid", "id": 2}
+    assert header["version"] == 3 and header["dtype"] == "float64"
+    assert header["layers"] == [{"type": "Dense", "in_features": 2, "out_features": 1, "bias": True}, {"type": "Sigmoid"},
+                                {"type": "Sequential", "layers": [0, 1]}]
 
 
 def test_a_users_own_layer_cannot_be_saved_and_no_file_appears(tmp_path):
@@ -116,7 +117,7 @@ def good_header(**changes):
         (lambda p: write_npz(p, good_header(dtype="object"), weight=np.ones((2, 1))), "unknown dtype"),
         (lambda p: write_npz(p, good_header(model={"type": "os.system", "id": 0}), weight=np.ones((2, 1))),
          "unknown layer type 'os.system'"),
-        (lambda p: write_npz(p, good_header(), weight=np.array([None], dtype=object)), "dtype object; expected floats"),
+        (lambda p: write_npz(p, good_header(), weight=np.array([None], dtype=object)), "dtype object; expected float32 or float64"),
         (lambda p: write_npz(p, good_header(), other=np.ones((2, 1))), r"missing \['weight'\]"),
         (lambda p: write_npz(p, good_header(), weight=np.ones((3, 1))), "'weight' has shape"),
         (lambda p: write_npz(p, "{not json", weight=np.ones((2, 1))), "not a readable"),
@@ -180,5 +181,62 @@ def test_a_version_2_file_must_say_every_setting(tmp_path):
     header["version"] = 2
     arrays[HEADER] = np.array(json.dumps(header))
     np.savez(tmp_path / "v2.npz", **arrays)
-    with pytest.raises(ValueError, match=r"Softmax needs exactly the keys \['axis', 'id', 'type'\]"):
+    with pytest.raises(ValueError, match=r"Softmax needs exactly the keys \['axis', 'type'\], got \['type'\]"):
         tg.load(tmp_path / "v2.npz")
+
+
+def test_a_model_of_mixed_dtypes_is_refused_up_front(tmp_path):
+    model = tg.Sequential(tg.Dense(2, 3, rng=0), tg.Dense(3, 1, rng=1))
+    model[1].astype(np.float32)
+    with pytest.raises(ValueError, match=r"save: layer '1' is float32 but the model is float64; .* model.astype\(np.float64\)"):
+        tg.save(model, tmp_path / "m.npz")
+    assert os.listdir(tmp_path) == []
+    tg.save(model.astype(np.float64), tmp_path / "m.npz")  # as the message says
+    assert tg.load(tmp_path / "m.npz").dtype == np.float64
+
+
+def test_a_parameter_tied_between_two_layers_is_refused_up_front(tmp_path):
+    first, second = tg.Dense(2, 2, rng=0), tg.Dense(2, 2, rng=1)
+    second.weight = first.weight
+    with pytest.raises(ValueError, match="save: the parameter '2.weight' is the same Parameter as '0.weight'"):
+        tg.save(tg.Sequential(first, tg.Tanh(), second), tmp_path / "m.npz")
+    assert os.listdir(tmp_path) == []
+
+
+def nest(depth):
+    model = tg.Dense(2, 2, rng=0)
+    for i in range(depth):
+        model = tg.Sequential(model) if i % 2 else tg.Residual(model)
+    return model
+
+
+def test_a_model_nested_600_deep_saves_and_loads(tmp_path):
+    model = nest(600)
+    tg.save(model, tmp_path / "deep.npz")
+    loaded = tg.load(tmp_path / "deep.npz")
+    assert repr(loaded) == repr(model) and len(repr(model)) > 600
+    assert [(name, value.tolist()) for name, value in loaded.state_dict().items()] == \
+           [(name, value.tolist()) for name, value in model.state_dict().items()]
+
+
+def sizes_that_are_wrong(model, sizes):
+    """The layers of `model` whose type's entry in `sizes` does not give exactly the values the layer holds."""
+    from tinygraph.io import CONTAINERS, NAMES, _own_values
+
+    wrong = []
+    for path, layer in model.named_layers():
+        name = NAMES[type(layer)]
+        config = {key: getter(layer) for key, (getter, _) in LAYERS[name][1].items()}
+        if not isinstance(layer, CONTAINERS) and sizes.get(name, lambda c: 0)(config) != _own_values(layer):
+            wrong.append(path)
+    return wrong
+
+
+def test_every_layer_type_is_in_the_sample_and_says_how_many_values_it_holds():
+    from tinygraph.io import NAMES, SIZES
+
+    model = every_layer_kind()
+    assert {NAMES[type(layer)] for layer in model.all_layers()} == set(LAYERS), "add the new type to every_layer_kind()"
+    assert sizes_that_are_wrong(model, SIZES) == []
+    forgets_the_bias = dict(SIZES, Dense=lambda c: c["in_features"] * c["out_features"])
+    assert sizes_that_are_wrong(model, forgets_the_bias) == ["0", "2", "6.layer.1", "8.0", "8.1"]

@@ -15,7 +15,7 @@ from . import checks
 from .calls import MACHINERY, Differentiable, layer_backward, layer_forward
 from .watch import output_shapes
 from .parameter import FLOAT_DTYPES, Parameter
-from .text import Table, short_repr, summary_table
+from .text import Table, capped, model_repr, summary_table
 
 
 class Layer(Differentiable):
@@ -186,8 +186,9 @@ class Layer(Differentiable):
         if dtype not in FLOAT_DTYPES:
             raise TypeError(f"{self!r}.astype: dtype must be np.float32 or np.float64")
         params = self.named_parameters()
-        values = {name: checks.as_numeric(p.value, dtype, f"{self!r}.astype: {name}") for name, p in params}
-        buffers = {name: checks.as_numeric(a, dtype, f"{self!r}.astype: {name}") for name, a in self.named_buffers()}
+        owner = f"{self!r}.astype"  # (once: the repr of a large model is long)
+        values = {name: checks.as_numeric(p.value, dtype, f"{owner}: {name}") for name, p in params}
+        buffers = {name: checks.as_numeric(a, dtype, f"{owner}: {name}") for name, a in self.named_buffers()}
         for name, p in params:
             grad = p.grad.astype(dtype) if p.has_grad else None
             p.value = values[name]
@@ -221,7 +222,7 @@ class Layer(Differentiable):
             missing = [name for name in targets if name not in state]
             unexpected = [name for name in state if name not in targets]
             if missing or unexpected:
-                raise ValueError(f"{owner}: missing {missing or 'nothing'}, unexpected {unexpected or 'nothing'}")
+                raise ValueError(f"{owner}: missing {capped(missing)}, unexpected {capped(unexpected)}")
         updates = []
         for name, target in targets.items():
             if name not in state:
@@ -231,11 +232,10 @@ class Layer(Differentiable):
                 raise TypeError(f"{owner}: {name!r} must be a NumPy array, got {type(value).__name__}")
             if value.shape != target.shape:
                 raise ValueError(f"{owner}: {name!r} has shape {value.shape}, the model expects {target.shape}")
-            if value.dtype != target.dtype:
-                raise ValueError(
-                    f"{owner}: {name!r} has dtype {value.dtype}, the model has {target.dtype} "
-                    f"(convert the model first with .astype(np.{value.dtype}))"
-                )
+            if value.dtype.newbyteorder("=") != target.dtype:  # a big-endian float64 is a float64
+                hint = f"convert the model first with .astype(np.{value.dtype.name})" if value.dtype.newbyteorder(
+                    "=") in FLOAT_DTYPES else "a model holds float32 or float64 values"
+                raise ValueError(f"{owner}: {name!r} has dtype {value.dtype}, the model has {target.dtype} ({hint})")
             updates.append((target, value))
         for target, value in updates:
             target[...] = value
@@ -258,11 +258,16 @@ class Layer(Differentiable):
         return Table(summary_table(self, shapes))
 
     def __repr__(self):
-        return short_repr(self)
+        return model_repr(self, Layer.__repr__)
 
     def extra_repr(self):
         """The arguments shown inside `repr(layer)`'s parentheses (none by default)."""
         return ""
+
+    def nested_parts(self):
+        """How `repr` shows a layer of layers: `(name, children, joiner, suffix)` for
+        `Name(child joiner child ..., suffix)`; None (the default) shows `Name(extra_repr())`."""
+        return None
 
 
 
