@@ -130,3 +130,17 @@ def test_a_backward_returning_the_wrong_shape_is_reported():
 
     report = tg.gradcheck(Flattens(), np.ones((2, 2)))
     assert not report.ok and "backward gave shape (4,), expected shape (2, 2)" in str(report)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(eps=0), r"^gradcheck: eps must be > 0, got 0.0"),
+    (dict(eps=-1e-6), r"^gradcheck: eps must be > 0"),
+    (dict(eps=float("inf")), r"^gradcheck: eps must be > 0, got inf"),
+    (dict(atol=float("nan")), r"^gradcheck: atol must be >= 0, got nan"),
+    (dict(rtol=-1), r"^gradcheck: rtol must be >= 0, got -1.0"),
+    (dict(eps="small"), r"^gradcheck: eps must be a number, got 'small'"),
+    (dict(seed=-1), r"^gradcheck: seed must be an int >= 0, got -1"),
+])
+def test_gradcheck_names_a_wrong_setting(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        tg.gradcheck(tg.Tanh(), np.ones((2, 2)), **kwargs)

@@ -12,7 +12,7 @@ parameter's `.grad` and returns `dx`. Everything else happens here, once, around
   in one model keeps both inputs, and `backward` before `forward` is a clear `RuntimeError`.
 - **A pass.** A forward called from outside any other forward starts a *pass*. Calls that an earlier
   pass recorded and no backward took are dropped then, so evaluating again and again never grows
-  memory. (So: one backward per forward pass, as in PyTorch.)
+  memory: one backward per forward pass, as in PyTorch.
 - **The gradient nobody needs.** `model(x, needs_dx=False)` says the caller will not use `dx` for `x`
   (`fit` says so: training never needs the gradient of the data). Every layer whose input is such an
   array sees `self.needs_dx == False` in its backward; a layer for which `dx` is costly (`Dense`)
@@ -20,6 +20,7 @@ parameter's `.grad` and returns `dx`. Everything else happens here, once, around
   either. Layers that compute `dx` cheaply never look at the flag.
 - **Watching.** Each call also tells a watcher, if one is watching (`tinygraph.watch`): `trace`,
   `summary` and the explain page see inside a model this way, without touching it.
+- **Inference.** Inside `inference()` (`predict`, `evaluate`) calls record nothing: see `tinygraph.inference`.
 
 This code runs for every layer call, so it is written to do little: a call is a tuple, and the state
 of a call in progress is two attributes of the object (`_saving` while its forward runs, `_call`
@@ -37,13 +38,14 @@ from . import checks
 class _State:
     """The pass being run in one thread."""
 
-    __slots__ = ("depth", "number", "no_grad", "watcher")
+    __slots__ = ("depth", "number", "no_grad", "watcher", "inference")
 
     def __init__(self):
         self.depth = 0  # how many forwards are running, one inside the other
         self.number = 0  # the number of the current pass
         self.no_grad = {}  # id -> array, for the arrays whose gradient nobody needs in this pass
         self.watcher = None  # see tinygraph.watch
+        self.inference = False  # inside `inference()`: record nothing
 
 
 class _PerThread(threading.local):
@@ -52,7 +54,6 @@ class _PerThread(threading.local):
 
 
 _threads = _PerThread()  # `_threads.state` is this thread's `_State` (one thread-local lookup per call)
-
 # A call is kept as a tuple (needs_dx, saved values, shape of y), newest last in the object's `_calls`;
 # `_pass` is the number of the pass those calls belong to.
 MACHINERY = frozenset({"_calls", "_pass", "_saving", "_call"})  # the per-object state of the calls
@@ -109,6 +110,8 @@ class Differentiable:
 
     def save_for_backward(self, *values):
         """Keep `values` (any objects) for the backward of this forward; `pop_saved()` gives them back."""
+        if inferring and _threads.state.inference:  # predicting: nothing is kept (nor touched: see the module)
+            return
         if self._saving is None:
             raise RuntimeError(f"{checks.name_of(self)}: save_for_backward can only be called inside its own forward")
         self._saving = values
@@ -126,6 +129,10 @@ class Differentiable:
         """Inside backward: False when nobody needs this call's `dx` (then it may return None)."""
         call = self._call
         return call is None or call[0]
+
+    def _run_elsewhere(self):  # see tinygraph.inference
+        return RuntimeError(f"{checks.name_of(self)}: called while another thread runs its forward; a model is trained "
+                            "or called by one thread at a time (others may predict, or use copy.deepcopy(model))")
 
     def _before_forward(self):
         return RuntimeError(
@@ -160,12 +167,16 @@ def layer_forward(forward):
 
     def forward_call(self, x, *more, needs_dx=True):
         if self._saving is not None:  # super().forward(...) inside this layer's own forward
+            if not _threads.state.depth and not _threads.state.inference:  # ...or another thread's forward
+                raise self._run_elsewhere()
             return forward(self, x, *more)
         if more:
             x, *more = [self.as_input(value) for value in (x, *more)]
         elif type(x) is not np.ndarray or x.dtype is not self.dtype or x.ndim < 2:
             x = self.as_input(x)
         state = _threads.state
+        if inferring and state.inference:
+            return _infer(self, forward, x, more)
         depth = state.depth
         if not depth:  # a new pass
             state.number += 1
@@ -192,6 +203,15 @@ def layer_forward(forward):
         return y
 
     return forward_call
+
+
+def _infer(layer, forward, x, more):  # a forward inside `inference()`: computed, watched, recorded nowhere
+    if watchers:
+        _watch(layer, "forward_begins", (x, *more))
+    y = forward(layer, x, *more)
+    if watchers:
+        _watch(layer, "forward_ends", y)
+    return y
 
 
 def _shapes(y):
@@ -236,6 +256,8 @@ def loss_forward(forward):
         if self._saving is not None:  # super().forward(pred, target) inside this loss's own forward
             return forward(self, pred, target)
         state = _threads.state
+        if inferring and state.inference:
+            return forward(self, pred, target)
         if not state.depth:  # a new pass
             state.number += 1
             state.no_grad = {}
@@ -268,6 +290,8 @@ def loss_backward(backward):
 
 
 watchers = 0  # how many `watching` blocks (tinygraph.watch) are active in any thread: while 0, calls look no further
+inferring = 0  # how many `inference` blocks are active in any thread: while 0, calls look no further
+counting = threading.Lock()  # held to change either counter: `+=` on a global is not atomic between threads
 
 
 def _watch(layer, event, value):

@@ -11,9 +11,11 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from . import checks
+from . import calls, checks
 from .calls import MACHINERY, Differentiable, layer_backward, layer_forward
-from .watch import output_shapes
+from .copies import copy_layers
+from .inference import inference
+from .watch import output_shapes, sample_shape
 from .parameter import FLOAT_DTYPES, Parameter
 from .text import Table, capped, model_repr, summary_table
 
@@ -28,8 +30,18 @@ class Layer(Differentiable):
     optimizer sees them.
     """
 
-    training = True
+    _training = True
     dtype = np.dtype(np.float64)
+
+    @property
+    def training(self):
+        """True in training mode (`train()`), False in eval mode (`eval()`), and always False inside
+        `predict` and `evaluate` (which never change it: see `tinygraph.inference`)."""
+        return self._training and not (calls.inferring and calls._threads.state.inference)
+
+    @training.setter
+    def training(self, mode):
+        self._training = mode
 
     @classmethod
     def call_wrappers(cls):
@@ -154,24 +166,21 @@ class Layer(Differentiable):
     def predict(self, X, batch_size=None):
         """The model's output for `X` in evaluation mode, in batches of `batch_size` (None: all at once).
 
-        Each layer's `training` flag is restored afterwards. A model of several inputs takes a tuple.
+        The model is not changed: its layers' `training` flags read False only for this call, and
+        nothing is kept for a backward, so other threads may predict while one trains (see
+        `tinygraph.inference`). A model of several inputs takes a tuple.
         """
         if batch_size is not None:
             batch_size = checks.integer(f"{self!r}.predict", "batch_size", batch_size)
         inputs = X if isinstance(X, tuple) else (X,)
-        modes = [(layer, layer.training) for layer in self.all_layers()]
-        self.eval()
-        try:
+        with inference():
             n = len(inputs[0]) if inputs and np.ndim(inputs[0]) else 0
             if batch_size is None or n <= batch_size:
                 return self(*inputs)
             parts = [self(*(x[i : i + batch_size] for x in inputs)) for i in range(0, n, batch_size)]
-            if isinstance(parts[0], tuple):
-                return tuple(np.concatenate(outputs) for outputs in zip(*parts))
-            return np.concatenate(parts)
-        finally:
-            for layer, training in modes:
-                layer.training = training
+        if isinstance(parts[0], tuple):
+            return tuple(np.concatenate(outputs) for outputs in zip(*parts))
+        return np.concatenate(parts)
 
     def astype(self, dtype):
         """Convert every parameter, gradient, buffer and (from now on) activation to a float `dtype`.
@@ -254,11 +263,18 @@ class Layer(Differentiable):
             input_shape = sample_shape(self)
         elif isinstance(input_shape, (int, np.integer)):
             input_shape = (checks.integer(f"{self!r}.summary", "input_shape", input_shape),)
-        shapes = output_shapes(self, input_shape) if input_shape is not None else None
+        try:
+            shapes = output_shapes(self, input_shape) if input_shape is not None else None
+        except RecursionError:  # a model nested too deep for Python to run: the table still shows it
+            return Table(summary_table(self, None, "output shapes unknown: the model is nested too deep to run "
+                                                   "(RecursionError; see sys.setrecursionlimit)"))
         return Table(summary_table(self, shapes))
 
     def __repr__(self):
         return model_repr(self, Layer.__repr__)
+
+    def __deepcopy__(self, memo):  # the layers below are copied in a loop: any depth copies
+        return copy_layers(self, memo, Layer.__deepcopy__)
 
     def extra_repr(self):
         """The arguments shown inside `repr(layer)`'s parentheses (none by default)."""
@@ -272,20 +288,3 @@ class Layer(Differentiable):
 
 
 MEMBERS = (Parameter, Layer)
-
-
-def sample_shape(layer):
-    """The shape of one sample `layer` expects, if it can tell, else None.
-
-    A layer with `in_features` (like `Dense`) expects `(in_features,)`; any other layer expects what
-    its first sub-layer that can tell expects, in definition order.
-    """
-    width = getattr(layer, "in_features", None)
-    if isinstance(width, (int, np.integer)):
-        return (int(width),)
-    for _, member in layer.named_members():
-        if isinstance(member, Layer):
-            shape = sample_shape(member)
-            if shape is not None:
-                return shape
-    return None

@@ -11,7 +11,7 @@ from abc import abstractmethod
 import numpy as np
 
 from .calls import Differentiable, loss_backward, loss_forward
-from .checks import as_float, as_numeric
+from .checks import as_array, as_float, as_numeric
 from .parameter import FLOAT_DTYPES
 
 
@@ -134,11 +134,15 @@ class SoftmaxCrossEntropy(Loss):
             pred = as_float(pred, f"{self!r}: pred")
             if pred.ndim != 2 or pred.size == 0:
                 raise ValueError(f"{self!r}: pred must be 2-D logits (n_batch, K), not empty, got shape {pred.shape}")
-        target = np.asarray(target)
+        if type(target) is not np.ndarray:
+            target = as_array(target, f"{self!r}: target")
         if target.ndim == 1:
             target = self.check_labels(pred, target)
         else:
             pred, target = self.pred_and_target(pred, target)
+            if not (target.min() >= 0 and target.max() <= 1):  # a negative "probability" would give a negative loss
+                raise ValueError(f"{self!r}: target probabilities must lie in [0, 1], got values in "
+                                 f"[{target.min()}, {target.max()}]")
         n_batch = len(pred)
         shifted = pred - pred.max(axis=1, keepdims=True)
         p = np.exp(shifted)

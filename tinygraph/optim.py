@@ -4,12 +4,14 @@ An optimizer holds the `Parameter` objects it was given. `step()` updates each o
 from its `.grad`, by the rule in the optimizer's `update(p, g, state)`; `state` is that parameter's own
 dict (momentum buffers, moments, step count), made on its first update, in the parameter's dtype.
 As in PyTorch, a parameter that has no gradient (nothing added into it since `zero_grad()`) is left
-alone: no weight decay, no momentum. `zero_grad()` clears the gradients.
+alone: no weight decay, no momentum; a step in which no parameter has one warns, since it is nearly
+always a mistake (an optimizer built on another model's parameters). `zero_grad()` clears them.
 
 Hyperparameters are checked whenever they are set, so `opt.lr = 0.01` between epochs is as safe as
 the constructor (`opt.lr = float("nan")` is a `ValueError`).
 """
 
+import warnings
 from abc import ABC, abstractmethod
 
 import numpy as np
@@ -64,13 +66,21 @@ class Optimizer(ABC):
         super().__setattr__(name, value if check is None else check(self, name, value))
 
     def step(self):
-        """Update every parameter that has a gradient, in place."""
+        """Update every parameter that has a gradient, in place (and warn if none has one)."""
+        updated = False
         for p in self.params:
             if p.has_grad:
                 state = self.state.get(p)
                 if state is None or state["dtype"] is not p.value.dtype:
                     state = self.state[p] = self.new_state(p, state)
                 self.update(p, p.grad, state)
+                updated = True
+        if not updated:
+            warnings.warn(
+                f"{type(self).__name__}.step: none of its {len(self.params)} parameters has a gradient, so nothing "
+                "changed (did backward run? was the optimizer built on this model's parameters?)",
+                UserWarning, stacklevel=2,
+            )
 
     def new_state(self, p, old):
         """The state of `p` before its first update; after `astype`, `old` state converted to its dtype."""

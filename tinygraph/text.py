@@ -130,11 +130,12 @@ def _nested_block(name, blocks, joiner, suffix, width=100):
     return lines
 
 
-def summary_table(model, shapes):
+def summary_table(model, shapes, unknown="output shapes unknown: the model does not say its input shape; "
+                                          "pass summary(input_shape=...)"):
     """The text of `model.summary()`: one row per place a layer appears, nested layers indented under
     their container, with the shape of one sample of its output (from `shapes`, `{path: shape}`, or
     None when unknown) and the number of parameter values below it. A layer that appears again is
-    marked as shared and its parameters are not counted twice."""
+    marked as shared and its parameters are not counted twice. Without shapes, `unknown` says why."""
     rows = []
     seen = {}
     stack = [("", 0, model)]
@@ -156,7 +157,7 @@ def summary_table(model, shapes):
     lines = table(["layer", "output shape", "parameters"], rows, right={1, 2}, rule=True)
     lines.append(f"total parameters: {total:,} (trainable: {total:,})")
     if shapes is None:
-        lines.append("output shapes unknown: the model does not say its input shape; pass summary(input_shape=...)")
+        lines.append(unknown)
     return "\n".join(lines)
 
 

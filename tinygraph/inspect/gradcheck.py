@@ -22,7 +22,9 @@ import warnings
 
 import numpy as np
 
+from .. import checks
 from ..checks import as_numeric
+from ..copies import copied
 from ..layer import Layer
 from ..losses import Loss
 from ..text import number, table
@@ -44,6 +46,10 @@ def gradcheck(model, x, *, target=None, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
         raise TypeError(f"gradcheck: model must be a tinygraph Layer or Loss, got {type(model).__name__}")
     if isinstance(model, Loss) and target is None:
         raise TypeError(f"gradcheck: checking the loss {model!r} needs target=")
+    eps = checks.number("gradcheck", "eps", eps, low=0, low_open=True)
+    atol = checks.number("gradcheck", "atol", atol, low=0)
+    rtol = checks.number("gradcheck", "rtol", rtol, low=0)
+    seed = checks.integer("gradcheck", "seed", seed, minimum=0)
     x_in = np.asarray(x)
     x = as_numeric(x_in, np.float64, "gradcheck: x").copy()
     low_precision = [f"x ({x_in.dtype})"] if x_in.dtype.kind == "f" and x_in.dtype != np.float64 else []
@@ -56,7 +62,7 @@ def gradcheck(model, x, *, target=None, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
             UserWarning,
             stacklevel=2,
         )
-    model = copy.deepcopy(model)
+    model = copied("gradcheck", model)
     if isinstance(model, Layer):
         model.astype(np.float64)
         check = _LayerCheck(model, x, np.random.default_rng(seed))
