@@ -27,6 +27,7 @@ LEVELS = [
     ["article", "testing.check", "testing.strategies"],
     ["testing"],
     ["inspect.selfcheck"],
+    ["cli_errors"],
     ["cli"],
 ]
 

@@ -289,3 +289,102 @@ def test_gradcheck_checks_or_gives_a_documented_error(x):
         assert report.ok, str(report)  # a correct smooth layer passes where tanh is not saturated
     if not finite:
         assert not report.ok, str(report)  # and NaN or Inf can never pass
+
+
+# -- entry points of round two: files described by hostile headers, save, the command line ------------
+
+
+@st.composite
+def flat_headers(draw):
+    """A version 3 header: a list of layer descriptions, mostly well-formed, with values from anywhere."""
+    from tinygraph.io import LAYERS
+
+    values = st.one_of(st.integers(-3, 5), st.integers(2**30, 2**62), st.floats(allow_nan=True), st.booleans(),
+                       st.none(), st.text(max_size=3), st.sampled_from(["concat", "add"]),
+                       st.lists(st.integers(-1, 6), max_size=3))
+    nodes = []
+    for place in range(draw(st.integers(0, 6))):
+        kind = draw(st.sampled_from([*LAYERS, "os.system", 3]))
+        node = {"type": kind}
+        if kind in LAYERS:
+            for key in LAYERS[kind][1]:
+                if draw(st.integers(0, 9)):  # now and then a key is missing
+                    node[key] = draw(values | st.integers(1, 4))
+            if kind in ("Sequential", "Residual", "Parallel"):
+                node["layers"] = draw(st.lists(st.integers(-1, place + 1), max_size=3))
+        if not draw(st.integers(0, 9)):
+            node["extra"] = draw(values)
+        nodes.append(node)
+    return {"format": "tinygraph", "version": 3, "dtype": draw(st.sampled_from(["float64", "float32"])), "layers": nodes}
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(header=flat_headers(), shapes=st.lists(st.tuples(st.sampled_from(["0.weight", "weight", "bias", "1.bias"]),
+                                                       array_shapes(min_dims=1, max_dims=2, max_side=4)), max_size=3))
+def test_load_of_any_architecture_builds_it_or_raises_value_error_naming_the_path(tmp_path, header, shapes):
+    import json
+
+    arrays = {name: np.ones(shape) for name, shape in shapes}
+    path = tmp_path / "any.npz"
+    np.savez(path, __tinygraph__=np.array(json.dumps(header)), **arrays)
+    try:
+        model = tg.load(path)
+    except ValueError as error:
+        assert str(path) in str(error)
+    else:
+        assert set(model.state_dict()) == set(arrays)
+        assert all(np.array_equal(value, np.ones_like(value)) for value in model.state_dict().values())
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_save_writes_a_file_that_loads_back_or_refuses_up_front(tmp_path, data):
+    from tinygraph.testing import networks
+
+    net, x = data.draw(networks())
+    layers = [layer for layer in net.all_layers() if layer.parameters()]
+    change = data.draw(st.sampled_from(["none", "float32 part", "tie"]))
+    if change == "float32 part" and layers:
+        data.draw(st.sampled_from(layers)).astype(np.float32)
+    elif change == "tie" and len(layers) > 1:
+        first, second = data.draw(st.permutations(layers))[:2]
+        if first.parameters()[0].value.shape == second.parameters()[0].value.shape and first is not second:
+            setattr(second, second.named_parameters()[0][0], first.parameters()[0])
+    path = tmp_path / "net.npz"
+    if path.exists():
+        path.unlink()
+    try:
+        tg.save(net, path)
+    except ValueError:
+        assert not path.exists()
+        return
+    loaded = tg.load(path)
+    assert repr(loaded) == repr(net)
+    np.testing.assert_array_equal(loaded.predict(x), net.predict(x))
+
+
+cli_values = st.sampled_from(["-1", "0", "1", "2", "1e300", "nan", "x", "", "3,3", "1000000,1000000", "0.5", "-0"])
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=25)
+@given(command=st.sampled_from([["demo", "--iterations", "2"], ["train", "xor", "--epochs", "1"],
+                                ["train", "moons", "--epochs", "1"], ["gradcheck"], ["nonsense"], []]),
+       options=st.lists(st.tuples(st.sampled_from(["--seed", "--lr", "--hidden", "--momentum", "--dropout",
+                                                   "--batch-size", "--save", "--iterations", "--epochs"]),
+                                  cli_values | st.sampled_from(["PATH", "DIR", "MISSING"])), max_size=3))
+def test_the_command_line_ends_in_an_exit_code_and_at_most_one_error_line(tmp_path, capsys, command, options):
+    import io
+
+    from tinygraph.cli import main
+
+    paths = {"PATH": str(tmp_path / "out.npz"), "DIR": str(tmp_path), "MISSING": str(tmp_path / "no" / "out.npz")}
+    argv = command + [part for option, value in options for part in (option, paths.get(value, value))]
+    try:
+        code = main(argv, out=io.StringIO())
+    except SystemExit as exit:
+        code = exit.code
+    err = capsys.readouterr().err
+    assert code in (0, 1, 2) and "Traceback" not in err
+    if code:
+        assert err.splitlines()[-1].startswith(("tinygraph: error: ", "tinygraph train: error: ",
+                                                "tinygraph demo: error: ", "tinygraph gradcheck: error: "))

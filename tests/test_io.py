@@ -240,3 +240,36 @@ def test_every_layer_type_is_in_the_sample_and_says_how_many_values_it_holds():
     assert sizes_that_are_wrong(model, SIZES) == []
     forgets_the_bias = dict(SIZES, Dense=lambda c: c["in_features"] * c["out_features"])
     assert sizes_that_are_wrong(model, forgets_the_bias) == ["0", "2", "6.layer.1", "8.0", "8.1"]
+
+
+def write_flat(path, layers, **arrays):
+    header = {"format": "tinygraph", "version": 3, "dtype": "float64", "layers": layers}
+    return write_npz(path, header, **arrays)
+
+
+@pytest.mark.parametrize("layers, match", [
+    ([], "the header lists no layers"),
+    ([{"type": "Tanh"}] * 100_001, "the header lists 100,001 layers; at most 100,000 are read"),
+    ([{"type": "Tanh"}, {"type": "ReLU"}], r"layer 0 is not part of the model \(the model is the last layer listed\)"),
+    ([{"type": "Sequential", "layers": [0]}], r"layer 0 \(Sequential\): layers must list earlier layers by their place"),
+    ([{"type": "Tanh"}, {"type": "Sequential", "layers": [0, 2]}], r"layer 1 \(Sequential\): layers must list earlier"),
+    ([{"type": "Tanh"}, {"type": "Sequential", "layers": [True]}], r"layer 1 \(Sequential\): layers must list earlier"),
+    ([{"type": "Tanh", "id": 0}], r"Tanh needs exactly the keys \['type'\], got \['id', 'type'\]"),
+    ([{"type": "Dense", "in_features": 2, "out_features": 3, "bias": True}, {"type": "Sequential", "layers": [0, 0]},
+      {"type": "Sequential", "layers": [1]}], r"its arrays do not fit its architecture: missing \['0.0.weight', "
+                                              r"'0.0.bias'\], unexpected nothing"),
+])
+def test_a_flat_architecture_that_is_not_a_model_is_refused(tmp_path, layers, match):
+    with pytest.raises(ValueError, match=match):
+        tg.load(write_flat(tmp_path / "flat.npz", layers))
+
+
+def test_a_layer_listed_twice_is_one_shared_layer(tmp_path):
+    weight, bias = np.arange(6.0).reshape(2, 3), np.ones(3)
+    layers = [{"type": "Dense", "in_features": 2, "out_features": 3, "bias": True}, {"type": "Tanh"},
+              {"type": "Dense", "in_features": 3, "out_features": 2, "bias": False},
+              {"type": "Sequential", "layers": [0, 1, 2, 1]}]
+    path = write_flat(tmp_path / "flat.npz", layers, **{"0.weight": weight, "0.bias": bias, "2.weight": weight.T.copy()})
+    model = tg.load(path)
+    assert model[1] is model[3] and repr(model) == "Sequential(Dense(2→3) >> Tanh >> Dense(3→2, bias=False) >> Tanh)"
+    np.testing.assert_array_equal(model[0].weight.value, weight)

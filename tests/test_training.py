@@ -361,7 +361,8 @@ def test_fit_trains_any_graph_of_layers_as_the_hand_written_loop_does(net_and_x)
     assert len(history.history["loss"]) == 3 and all(np.isfinite(history.history["loss"]))
     for name, value in net.state_dict().items():
         np.testing.assert_allclose(value, twin.state_dict()[name], rtol=1e-12, atol=1e-15)
-    assert any(not np.array_equal(value, start[name]) for name, value in net.state_dict().items()), "nothing trained"
+    dead = all(not p.grad.any() for p in twin.parameters())  # e.g. ReLU after a Dense that maps every x below 0
+    assert dead or any(not np.array_equal(value, start[name]) for name, value in net.state_dict().items()), "nothing trained"
 
 
 def test_the_graph_check_catches_a_fit_that_does_not_update():

@@ -41,7 +41,7 @@ class _State:
     __slots__ = ("depth", "number", "no_grad", "watcher", "inference")
 
     def __init__(self):
-        self.depth = 0  # how many forwards are running, one inside the other
+        self.depth = 0  # how many forwards are running, one inside the other (none inside `inference()`)
         self.number = 0  # the number of the current pass
         self.no_grad = {}  # id -> array, for the arrays whose gradient nobody needs in this pass
         self.watcher = None  # see tinygraph.watch
@@ -175,10 +175,10 @@ def layer_forward(forward):
         elif type(x) is not np.ndarray or x.dtype is not self.dtype or x.ndim < 2:
             x = self.as_input(x)
         state = _threads.state
-        if inferring and state.inference:
-            return _infer(self, forward, x, more)
         depth = state.depth
-        if not depth:  # a new pass
+        if not depth:  # a new pass, unless inside `inference()` (where the depth stays 0)
+            if inferring and state.inference:
+                return _infer(self, forward, x, more)
             state.number += 1
             state.no_grad = {}
         no_grad = state.no_grad  # it holds the arrays too, so that their ids stay theirs during the pass
@@ -256,9 +256,9 @@ def loss_forward(forward):
         if self._saving is not None:  # super().forward(pred, target) inside this loss's own forward
             return forward(self, pred, target)
         state = _threads.state
-        if inferring and state.inference:
-            return forward(self, pred, target)
-        if not state.depth:  # a new pass
+        if not state.depth:  # a new pass, unless inside `inference()`
+            if inferring and state.inference:
+                return forward(self, pred, target)
             state.number += 1
             state.no_grad = {}
         self._saving = ()

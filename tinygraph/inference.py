@@ -12,7 +12,8 @@ one thread while another trains it, is not supported: give each thread its own c
 (`copy.deepcopy(model)`). A thread that calls a layer while another is inside that layer's forward
 gets a `RuntimeError` saying so; other overlaps go unnoticed.
 
-Outside `inference()` a call pays one check of a global counter for all this (`calls.inferring`).
+Outside `inference()` this costs a call almost nothing: `save_for_backward` checks a global counter
+(`calls.inferring`), and so does the outermost forward of a pass; the forwards inside it, nothing.
 """
 
 from contextlib import contextmanager
@@ -24,14 +25,14 @@ from . import calls
 def inference():
     """Within it, this thread runs layers and losses for their values only (see the module docstring)."""
     state = calls._threads.state
-    outer = state.inference
+    outer = state.depth, state.inference
     with calls.counting:
         calls.inferring += 1
-    state.inference = True
+    state.depth, state.inference = 0, True  # at depth 0 a call looks for a new pass, and finds this instead
     try:
         yield
     finally:
-        state.inference = outer
+        state.depth, state.inference = outer
         with calls.counting:
             calls.inferring -= 1
 

@@ -111,9 +111,6 @@ class Archive:
         array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C")
         return array.astype(dtype.newbyteorder("=")) if not dtype.isnative else array
 
-    def close(self):
-        self.zip.close()
-
 
 # -- writing -------------------------------------------------------------------------------------
 
@@ -121,8 +118,30 @@ class Archive:
 def write_atomically(path, write, owner):
     """Call `write(file)` on a new temporary file, then move it over `path` (see the module docstring).
 
+    Refuses what `check_writable` refuses, before anything is written.
+    """
+    target, old = check_writable(path, owner, probe=False)
+    fd, temporary = _create_temporary(os.path.dirname(target), os.path.basename(target), 0o600 if old else 0o666)
+    try:
+        if old is not None:
+            _keep_access(fd, old)
+        with os.fdopen(fd, "wb") as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def check_writable(path, owner, probe=True):
+    """`(target, stat of the old file or None)`: the file `path` names, through any symbolic links.
+
     Refuses a directory that does not exist (`FileNotFoundError`), a target that is a directory
-    (`IsADirectoryError`), read-only (`PermissionError`) or not a regular file (`ValueError`).
+    (`IsADirectoryError`), read-only (`PermissionError`) or not a regular file (`ValueError`); with
+    `probe`, also a directory where no file can be made (by making one, and removing it).
     """
     target = os.path.realpath(path)  # through any symbolic links: the link itself stays
     directory = os.path.dirname(target)
@@ -139,19 +158,14 @@ def write_atomically(path, write, owner):
             raise ValueError(f"{owner}: cannot write {path}: it is {_kind(old.st_mode)}, not a regular file")
         if not old.st_mode & 0o222 or not os.access(target, os.W_OK):
             raise PermissionError(f"{owner}: cannot write {path}: it is read-only (make it writable or remove it first)")
-    fd, temporary = _create_temporary(directory, os.path.basename(target), 0o600 if old else 0o666)
-    try:
-        if old is not None:
-            _keep_access(fd, old)
-        with os.fdopen(fd, "wb") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    if probe:
+        try:
+            fd, temporary = _create_temporary(directory, os.path.basename(target), 0o600)
+        except OSError as error:
+            raise type(error)(f"{owner}: cannot write {path}: {error.strerror or error}") from None
+        os.close(fd)
+        os.unlink(temporary)
+    return target, old
 
 
 def _create_temporary(directory, base, mode):
