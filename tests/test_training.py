@@ -340,6 +340,7 @@ def hand_written_fit(net, X, target, epochs, batch_size, lr):
     """What fit(..., shuffle=False) does with MSE and SGD, written out."""
     loss, opt = tg.MSE(), tg.SGD(net.parameters(), lr=lr)
     for _ in range(epochs):
+        net.train()  # as fit does at every epoch
         for start in range(0, len(X), batch_size):
             opt.zero_grad()
             loss(net(X[start : start + batch_size]), target[start : start + batch_size])
@@ -350,10 +351,9 @@ def hand_written_fit(net, X, target, epochs, batch_size, lr):
 @given(graphs())
 def test_fit_trains_any_graph_of_layers_as_the_hand_written_loop_does(net_and_x):
     graph, x = net_and_x
-    graph.eval()  # Dropout off: both runs compute the same function
     net = tg.Sequential(tg.Dense(x.shape[1], x.shape[1], rng=0), graph)  # something to train in every graph
-    twin = copy.deepcopy(net)
-    target = np.random.default_rng(0).standard_normal(net(x).shape)
+    target = np.random.default_rng(0).standard_normal(net.predict(x).shape)  # (predict draws no Dropout mask)
+    twin = copy.deepcopy(net)  # Dropout's generator too: both runs draw the same masks
     start = net.state_dict()
     history = tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.01), x, target, epochs=3, batch_size=4,
                      shuffle=False, progress=False)

@@ -50,9 +50,10 @@ def as_callbacks(callbacks):
     """`callbacks` as a list of `Callback` objects: one callback or function on its own, or a list of them."""
     if isinstance(callbacks, Callback) or (callable(callbacks) and not isinstance(callbacks, type)):
         callbacks = [callbacks]
-    if not isinstance(callbacks, (list, tuple)):
+    if isinstance(callbacks, (str, bytes, dict)) or not hasattr(callbacks, "__iter__"):
         raise TypeError(f"fit: callbacks must be a Callback, a function f(epoch, logs) or a list of them, "
                         f"got {checks.describe(callbacks)}")
+    callbacks = list(callbacks)
     for i, callback in enumerate(callbacks):
         if isinstance(callback, type) or not (isinstance(callback, Callback) or callable(callback)):
             raise TypeError(f"fit: callbacks[{i}] must be a Callback or a function f(epoch, logs), got {checks.describe(callback)}")

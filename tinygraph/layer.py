@@ -241,9 +241,10 @@ class Layer(Differentiable):
                 raise TypeError(f"{owner}: {name!r} must be a NumPy array, got {type(value).__name__}")
             if value.shape != target.shape:
                 raise ValueError(f"{owner}: {name!r} has shape {value.shape}, the model expects {target.shape}")
-            if value.dtype.newbyteorder("=") != target.dtype:  # a big-endian float64 is a float64
-                hint = f"convert the model first with .astype(np.{value.dtype.name})" if value.dtype.newbyteorder(
-                    "=") in FLOAT_DTYPES else "a model holds float32 or float64 values"
+            native = value.dtype.newbyteorder("=")  # a big-endian float64 is a float64
+            if native != target.dtype:
+                hint = (f"convert the model first with .astype(np.{native.name})" if native in FLOAT_DTYPES
+                        else "a model holds float32 or float64 values")
                 raise ValueError(f"{owner}: {name!r} has dtype {value.dtype}, the model has {target.dtype} ({hint})")
             updates.append((target, value))
         for target, value in updates:
@@ -284,7 +285,6 @@ class Layer(Differentiable):
         """How `repr` shows a layer of layers: `(name, children, joiner, suffix)` for
         `Name(child joiner child ..., suffix)`; None (the default) shows `Name(extra_repr())`."""
         return None
-
 
 
 MEMBERS = (Parameter, Layer)

@@ -85,8 +85,9 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
 
 def check_parts(model, loss, optimizer):
     """Refuse, before anything runs, a model, loss or optimizer that is not one, or an optimizer of another model."""
-    for name, value, cls, example in (("model", model, Layer, "a tinygraph Layer"), ("loss", loss, Loss, "a Loss such as "
-                                      "tg.MSE()"), ("optimizer", optimizer, Optimizer, "an Optimizer such as tg.SGD(...)")):
+    parts = (("model", model, Layer, "a tinygraph Layer"), ("loss", loss, Loss, "a Loss such as tg.MSE()"),
+             ("optimizer", optimizer, Optimizer, "an Optimizer such as tg.SGD(...)"))
+    for name, value, cls, example in parts:
         if not isinstance(value, cls):
             raise TypeError(f"fit: {name} must be {example}, got {checks.describe(value)}")
     ours = {id(p) for p in model.parameters()}
