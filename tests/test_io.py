@@ -273,3 +273,12 @@ def test_a_layer_listed_twice_is_one_shared_layer(tmp_path):
     model = tg.load(path)
     assert model[1] is model[3] and repr(model) == "Sequential(Dense(2→3) >> Tanh >> Dense(3→2, bias=False) >> Tanh)"
     np.testing.assert_array_equal(model[0].weight.value, weight)
+
+
+def test_a_container_that_holds_itself_is_shown_but_not_saved(tmp_path):
+    loop = tg.Sequential(tg.Tanh())
+    loop.layers.append(loop)
+    assert repr(loop) == "Sequential(Tanh >> Sequential(...))"
+    with pytest.raises(ValueError, match="save: Sequential contains itself"):
+        tg.save(loop, tmp_path / "loop.npz")
+    assert os.listdir(tmp_path) == []
