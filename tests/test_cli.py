@@ -171,4 +171,4 @@ def test_demo_plot_writes_the_loss_curve(tmp_path):
 def test_train_refuses_a_missing_directory_before_training(tmp_path, capsys, option):
     code, lines = train_output("xor", option, str(tmp_path / "nowhere" / "out.png"))
     assert code == 1 and lines == []
-    assert f"{option} {tmp_path / 'nowhere' / 'out.png'}: the directory" in capsys.readouterr().err
+    assert f"{option}: cannot write {tmp_path / 'nowhere' / 'out.png'}: the directory" in capsys.readouterr().err

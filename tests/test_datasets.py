@@ -1,6 +1,8 @@
 import math
+import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -233,5 +235,29 @@ def test_train_test_split_refuses_fractions_outside_zero_one(test_fraction):
 
 @generators
 def test_a_seed_that_is_not_a_seed_is_refused(generate):
-    with pytest.raises(TypeError, match="rng must be None, an int seed or a np.random.Generator"):
+    with pytest.raises(TypeError, match=r"^(xor|spirals|moons): seed must be None, an int seed or a np.random.Generator, got str"):
         generate(10, 0.1, "seed")
+    with pytest.raises(ValueError, match=r"^(xor|spirals|moons): seed must be an int >= 0 \(a seed\), got -1"):
+        generate(10, 0.1, -1)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: datasets.moons(noise=1e308), "moons: noise=1e+308 is too large: the points would overflow to Inf"),
+    (lambda: datasets.spirals(noise=1e308), "spirals: noise=1e+308 is too large"),
+    (lambda: datasets.xor(8, noise=1e308), "xor: noise=1e+308 is too large"),
+])
+def test_noise_too_large_for_floats_is_refused_without_a_warning(make, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="^" + re.escape(message)):
+            make()
+
+
+@pytest.mark.parametrize("turns", [1e308, 1e300, 1e20])
+def test_any_number_of_turns_gives_finite_spirals_quietly(turns):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        X, y = datasets.spirals(50, noise=0.0, turns=turns, seed=0)
+    assert np.isfinite(X).all()
+    radius = np.hypot(X[:, 0], X[:, 1])
+    np.testing.assert_allclose(np.sort(radius), np.sort(np.tile(np.sqrt((np.arange(25) + 0.5) / 25), 2)), rtol=1e-12)

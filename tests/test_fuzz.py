@@ -278,18 +278,29 @@ def test_hostile_archives_are_refused_before_anything_is_allocated(tmp_path):
     with pytest.raises(ValueError, match="compressed or encrypted"):
         tg.load(path)
 
-    path = tmp_path / "huge.npz"  # a member whose header claims 10**12 floats
-    with zipfile.ZipFile(path, "w") as archive:
-        with archive.open("__tinygraph__.npy", "w") as member:
-            np.lib.format.write_array(member, header)
-        with archive.open("0.weight.npy", "w") as member:
-            np.lib.format.write_array_header_1_0(member, {"descr": "<f8", "fortran_order": False, "shape": (10**6, 10**6)})
+    def write_member_headers(path, model, shape):  # the tinygraph header, then a weight of `shape` without its data
+        text = np.array(json.dumps({"format": "tinygraph", "version": 1, "dtype": "float64", "model": model}))
+        with zipfile.ZipFile(path, "w") as archive:
+            with archive.open("__tinygraph__.npy", "w") as member:
+                np.lib.format.write_array(member, text)
+            with archive.open("weight.npy", "w") as member:
+                np.lib.format.write_array_header_1_0(member, {"descr": "<f8", "fortran_order": False, "shape": shape})
+
+    dense = {"type": "Dense", "id": 0, "in_features": 10**6, "out_features": 10**6, "bias": False}
+    write_member_headers(tmp_path / "huge.npz", dense, (10**6, 10**6))  # 10**12 floats claimed, none stored
+    with pytest.raises(ValueError, match="needs more values than the file holds"):
+        tg.load(tmp_path / "huge.npz")
+    write_member_headers(tmp_path / "empty.npz", dict(dense, in_features=10, out_features=2), (10, 2))
     with pytest.raises(ValueError, match="claims more data than the file holds"):
-        tg.load(path)
+        tg.load(tmp_path / "empty.npz")
+    write_member_headers(tmp_path / "other.npz", {"type": "Identity", "id": 0}, (10**6, 10**6))
+    with pytest.raises(ValueError, match=r"unexpected \['weight'\]"):
+        tg.load(tmp_path / "other.npz")
 
     path = tmp_path / "ints.npz"
-    np.savez(path, __tinygraph__=header, weight=np.ones(3, dtype=np.int64))
-    with pytest.raises(ValueError, match="'weight' has dtype int64; expected floats"):
+    ints = json.dumps({"format": "tinygraph", "version": 1, "dtype": "float64", "model": dict(dense, in_features=3, out_features=1)})
+    np.savez(path, __tinygraph__=np.array(ints), weight=np.ones((3, 1), dtype=np.int64))
+    with pytest.raises(ValueError, match="'weight' has dtype int64; expected float32 or float64"):
         tg.load(path)
 
 
@@ -389,6 +400,50 @@ def saved_graph(tmp_path_factory):
     shared = tg.Dense(2, 2, rng=0)
     tg.save(tg.Graph([a, b], tg.Concat()(shared(a), shared(b))), path)
     return path.read_bytes()
+
+# -- entry points of round two: files described by hostile headers, save, the command line ------------
+
+
+@st.composite
+def flat_headers(draw):
+    """A version 3 header: a list of layer descriptions, mostly well-formed, with values from anywhere."""
+    from tinygraph.io import LAYERS
+
+    values = st.one_of(st.integers(-3, 5), st.integers(2**30, 2**62), st.floats(allow_nan=True), st.booleans(),
+                       st.none(), st.text(max_size=3), st.sampled_from(["concat", "add"]),
+                       st.lists(st.integers(-1, 6), max_size=3))
+    nodes = []
+    for place in range(draw(st.integers(0, 6))):
+        kind = draw(st.sampled_from([*LAYERS, "os.system", 3]))
+        node = {"type": kind}
+        if kind in LAYERS:
+            for key in LAYERS[kind][1]:
+                if draw(st.integers(0, 9)):  # now and then a key is missing
+                    node[key] = draw(values | st.integers(1, 4))
+            if kind in ("Sequential", "Residual", "Parallel"):
+                node["layers"] = draw(st.lists(st.integers(-1, place + 1), max_size=3))
+        if not draw(st.integers(0, 9)):
+            node["extra"] = draw(values)
+        nodes.append(node)
+    return {"format": "tinygraph", "version": 3, "dtype": draw(st.sampled_from(["float64", "float32"])), "layers": nodes}
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(header=flat_headers(), shapes=st.lists(st.tuples(st.sampled_from(["0.weight", "weight", "bias", "1.bias"]),
+                                                       array_shapes(min_dims=1, max_dims=2, max_side=4)), max_size=3))
+def test_load_of_any_architecture_builds_it_or_raises_value_error_naming_the_path(tmp_path, header, shapes):
+    import json
+
+    arrays = {name: np.ones(shape) for name, shape in shapes}
+    path = tmp_path / "any.npz"
+    np.savez(path, __tinygraph__=np.array(json.dumps(header)), **arrays)
+    try:
+        model = tg.load(path)
+    except ValueError as error:
+        assert str(path) in str(error)
+    else:
+        assert set(model.state_dict()) == set(arrays)
+        assert all(np.array_equal(value, np.ones_like(value)) for value in model.state_dict().values())
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -522,3 +577,57 @@ def test_clip_grad_norm_clips_or_gives_a_documented_error(grads, max_norm):
         except DOCUMENTED:
             return
     assert isinstance(total_norm, float) and total_norm >= 0 or np.isnan(total_norm)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_save_writes_a_file_that_loads_back_or_refuses_up_front(tmp_path, data):
+    from tinygraph.testing import networks
+
+    net, x = data.draw(networks())
+    layers = [layer for layer in net.all_layers() if layer.parameters()]
+    change = data.draw(st.sampled_from(["none", "float32 part", "tie"]))
+    if change == "float32 part" and layers:
+        data.draw(st.sampled_from(layers)).astype(np.float32)
+    elif change == "tie" and len(layers) > 1:
+        first, second = data.draw(st.permutations(layers))[:2]
+        if first.parameters()[0].value.shape == second.parameters()[0].value.shape and first is not second:
+            setattr(second, second.named_parameters()[0][0], first.parameters()[0])
+    path = tmp_path / "net.npz"
+    if path.exists():
+        path.unlink()
+    try:
+        tg.save(net, path)
+    except ValueError:
+        assert not path.exists()
+        return
+    loaded = tg.load(path)
+    assert repr(loaded) == repr(net)
+    np.testing.assert_array_equal(loaded.predict(x), net.predict(x))
+
+
+cli_values = st.sampled_from(["-1", "0", "1", "2", "1e300", "nan", "x", "", "3,3", "1000000,1000000", "0.5", "-0"])
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=25)
+@given(command=st.sampled_from([["demo", "--iterations", "2"], ["train", "xor", "--epochs", "1"],
+                                ["train", "moons", "--epochs", "1"], ["gradcheck"], ["nonsense"], []]),
+       options=st.lists(st.tuples(st.sampled_from(["--seed", "--lr", "--hidden", "--momentum", "--dropout",
+                                                   "--batch-size", "--save", "--iterations", "--epochs"]),
+                                  cli_values | st.sampled_from(["PATH", "DIR", "MISSING"])), max_size=3))
+def test_the_command_line_ends_in_an_exit_code_and_at_most_one_error_line(tmp_path, capsys, command, options):
+    import io
+
+    from tinygraph.cli import main
+
+    paths = {"PATH": str(tmp_path / "out.npz"), "DIR": str(tmp_path), "MISSING": str(tmp_path / "no" / "out.npz")}
+    argv = command + [part for option, value in options for part in (option, paths.get(value, value))]
+    try:
+        code = main(argv, out=io.StringIO())
+    except SystemExit as exit:
+        code = exit.code
+    err = capsys.readouterr().err
+    assert code in (0, 1, 2) and "Traceback" not in err
+    if code:
+        assert err.splitlines()[-1].startswith(("tinygraph: error: ", "tinygraph train: error: ",
+                                                "tinygraph demo: error: ", "tinygraph gradcheck: error: "))

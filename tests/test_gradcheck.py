@@ -184,3 +184,17 @@ def test_fast_mode_catches_a_wrong_gradient_in_one_tensor_of_many():
     report = tg.gradcheck(net, np.random.default_rng(0).standard_normal((4, 20)), mode="fast")
     assert [r.name for r in report.rows if not r.ok] == ["2.bias"] and report.culprit == "2"
     assert "along random direction" in report.failures()[0]
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(eps=0), r"^gradcheck: eps must be > 0, got 0.0"),
+    (dict(eps=-1e-6), r"^gradcheck: eps must be > 0"),
+    (dict(eps=float("inf")), r"^gradcheck: eps must be > 0, got inf"),
+    (dict(atol=float("nan")), r"^gradcheck: atol must be >= 0, got nan"),
+    (dict(rtol=-1), r"^gradcheck: rtol must be >= 0, got -1.0"),
+    (dict(eps="small"), r"^gradcheck: eps must be a number, got 'small'"),
+    (dict(seed=-1), r"^gradcheck: seed must be an int >= 0, got -1"),
+])
+def test_gradcheck_names_a_wrong_setting(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        tg.gradcheck(tg.Tanh(), np.ones((2, 2)), **kwargs)

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 
 import tinygraph as tg
 from tinygraph.testing import dags, graphs, networks
-from tinygraph.io import HEADER
+from tinygraph.io import HEADER, LAYERS
 
 
 def every_layer_kind():
@@ -18,7 +18,14 @@ def every_layer_kind():
         tg.Residual(tg.Sequential(tg.LeakyReLU(0.2), tg.Dense(2, 2, rng=3))),
         tg.Parallel(tg.Softmax(), tg.Identity(), tg.Dropout(0.3), merge="concat"),
         tg.Parallel(tg.Dense(6, 2, rng=4), tg.Dense(6, 2, rng=5), merge="add"),
+        merges(),
     )
+
+
+def merges():
+    """A graph of the merge layers, on 2 features."""
+    x = tg.Input("x")
+    return tg.Graph(x, tg.Concat()(tg.Add()(x, tg.Tanh()(x)), tg.Multiply()(x, x)))
 
 
 def test_round_trip_of_every_layer_kind_gives_identical_predictions(tmp_path):
@@ -57,8 +64,9 @@ def test_the_file_is_a_plain_npz_with_a_versioned_json_header(tmp_path):
     with np.load(tmp_path / "m.npz", allow_pickle=False) as data:
         assert sorted(data.files) == sorted([HEADER, "0.weight", "0.bias"])
         header = json.loads(str(data[HEADER]))
-    assert header["version"] == 2 and header["dtype"] == "float64"
-    assert header["model"]["layers"][1] == {"type": "Sigmoid", "id": 2}
+    assert header["version"] == 3 and header["dtype"] == "float64"
+    assert header["layers"] == [{"type": "Dense", "in_features": 2, "out_features": 1, "bias": True}, {"type": "Sigmoid"},
+                                {"type": "Sequential", "layers": [0, 1]}]
 
 
 def test_a_users_own_layer_cannot_be_saved_and_no_file_appears(tmp_path):
@@ -116,7 +124,7 @@ def good_header(**changes):
         (lambda p: write_npz(p, good_header(dtype="object"), weight=np.ones((2, 1))), "unknown dtype"),
         (lambda p: write_npz(p, good_header(model={"type": "os.system", "id": 0}), weight=np.ones((2, 1))),
          "unknown layer type 'os.system'"),
-        (lambda p: write_npz(p, good_header(), weight=np.array([None], dtype=object)), "dtype object; expected floats"),
+        (lambda p: write_npz(p, good_header(), weight=np.array([None], dtype=object)), "dtype object; expected float32 or float64"),
         (lambda p: write_npz(p, good_header(), other=np.ones((2, 1))), r"missing \['weight'\]"),
         (lambda p: write_npz(p, good_header(), weight=np.ones((3, 1))), "'weight' has shape"),
         (lambda p: write_npz(p, "{not json", weight=np.ones((2, 1))), "not a readable"),
@@ -180,7 +188,7 @@ def test_a_version_2_file_must_say_every_setting(tmp_path):
     header["version"] = 2
     arrays[HEADER] = np.array(json.dumps(header))
     np.savez(tmp_path / "v2.npz", **arrays)
-    with pytest.raises(ValueError, match=r"Softmax needs exactly the keys \['axis', 'id', 'type'\]"):
+    with pytest.raises(ValueError, match=r"Softmax needs exactly the keys \['axis', 'type'\], got \['type'\]"):
         tg.load(tmp_path / "v2.npz")
 
 
@@ -231,3 +239,101 @@ def test_a_damaged_graph_wiring_is_refused_naming_the_file(tmp_path, wiring, mes
     np.savez(tmp_path / "bad.npz", **{HEADER: np.array(json.dumps(header))})
     with pytest.raises(ValueError, match=r"bad.npz is not a readable tinygraph model file: .*" + message):
         tg.load(tmp_path / "bad.npz")
+
+def test_a_model_of_mixed_dtypes_is_refused_up_front(tmp_path):
+    model = tg.Sequential(tg.Dense(2, 3, rng=0), tg.Dense(3, 1, rng=1))
+    model[1].astype(np.float32)
+    with pytest.raises(ValueError, match=r"save: layer '1' is float32 but the model is float64; .* model.astype\(np.float64\)"):
+        tg.save(model, tmp_path / "m.npz")
+    assert os.listdir(tmp_path) == []
+    tg.save(model.astype(np.float64), tmp_path / "m.npz")  # as the message says
+    assert tg.load(tmp_path / "m.npz").dtype == np.float64
+
+
+def test_a_parameter_tied_between_two_layers_is_refused_up_front(tmp_path):
+    first, second = tg.Dense(2, 2, rng=0), tg.Dense(2, 2, rng=1)
+    second.weight = first.weight
+    with pytest.raises(ValueError, match="save: the parameter '2.weight' is the same Parameter as '0.weight'"):
+        tg.save(tg.Sequential(first, tg.Tanh(), second), tmp_path / "m.npz")
+    assert os.listdir(tmp_path) == []
+
+
+def nest(depth):
+    model = tg.Dense(2, 2, rng=0)
+    for i in range(depth):
+        model = tg.Sequential(model) if i % 2 else tg.Residual(model)
+    return model
+
+
+def test_a_model_nested_600_deep_saves_and_loads(tmp_path):
+    model = nest(600)
+    tg.save(model, tmp_path / "deep.npz")
+    loaded = tg.load(tmp_path / "deep.npz")
+    assert repr(loaded) == repr(model) and len(repr(model)) > 600
+    assert [(name, value.tolist()) for name, value in loaded.state_dict().items()] == \
+           [(name, value.tolist()) for name, value in model.state_dict().items()]
+
+
+def sizes_that_are_wrong(model, sizes):
+    """The layers of `model` whose type's entry in `sizes` does not give exactly the values the layer holds."""
+    from tinygraph.io import CONTAINERS, NAMES, _own_values
+
+    wrong = []
+    for path, layer in model.named_layers():
+        name = NAMES[type(layer)]
+        config = {key: getter(layer) for key, (getter, _) in LAYERS[name][1].items()}
+        if not isinstance(layer, CONTAINERS) and sizes.get(name, lambda c: 0)(config) != _own_values(layer):
+            wrong.append(path)
+    return wrong
+
+
+def test_every_layer_type_is_in_the_sample_and_says_how_many_values_it_holds():
+    from tinygraph.io import NAMES, SIZES
+
+    model = every_layer_kind()
+    assert {NAMES[type(layer)] for layer in model.all_layers()} == set(LAYERS), "add the new type to every_layer_kind()"
+    assert sizes_that_are_wrong(model, SIZES) == []
+    forgets_the_bias = dict(SIZES, Dense=lambda c: c["in_features"] * c["out_features"])
+    assert sizes_that_are_wrong(model, forgets_the_bias) == ["0", "2", "6.layer.1", "8.0", "8.1"]
+
+
+def write_flat(path, layers, **arrays):
+    header = {"format": "tinygraph", "version": 3, "dtype": "float64", "layers": layers}
+    return write_npz(path, header, **arrays)
+
+
+@pytest.mark.parametrize("layers, match", [
+    ([], "the header lists no layers"),
+    ([{"type": "Tanh"}] * 100_001, "the header lists 100,001 layers; at most 100,000 are read"),
+    ([{"type": "Tanh"}, {"type": "ReLU"}], r"layer 0 is not part of the model \(the model is the last layer listed\)"),
+    ([{"type": "Sequential", "layers": [0]}], r"layer 0 \(Sequential\): layers must list earlier layers by their place"),
+    ([{"type": "Tanh"}, {"type": "Sequential", "layers": [0, 2]}], r"layer 1 \(Sequential\): layers must list earlier"),
+    ([{"type": "Tanh"}, {"type": "Sequential", "layers": [True]}], r"layer 1 \(Sequential\): layers must list earlier"),
+    ([{"type": "Tanh", "id": 0}], r"Tanh needs exactly the keys \['type'\], got \['id', 'type'\]"),
+    ([{"type": "Dense", "in_features": 2, "out_features": 3, "bias": True}, {"type": "Sequential", "layers": [0, 0]},
+      {"type": "Sequential", "layers": [1]}], r"its arrays do not fit its architecture: missing \['0.0.weight', "
+                                              r"'0.0.bias'\], unexpected nothing"),
+])
+def test_a_flat_architecture_that_is_not_a_model_is_refused(tmp_path, layers, match):
+    with pytest.raises(ValueError, match=match):
+        tg.load(write_flat(tmp_path / "flat.npz", layers))
+
+
+def test_a_layer_listed_twice_is_one_shared_layer(tmp_path):
+    weight, bias = np.arange(6.0).reshape(2, 3), np.ones(3)
+    layers = [{"type": "Dense", "in_features": 2, "out_features": 3, "bias": True}, {"type": "Tanh"},
+              {"type": "Dense", "in_features": 3, "out_features": 2, "bias": False},
+              {"type": "Sequential", "layers": [0, 1, 2, 1]}]
+    path = write_flat(tmp_path / "flat.npz", layers, **{"0.weight": weight, "0.bias": bias, "2.weight": weight.T.copy()})
+    model = tg.load(path)
+    assert model[1] is model[3] and repr(model) == "Sequential(Dense(2→3) >> Tanh >> Dense(3→2, bias=False) >> Tanh)"
+    np.testing.assert_array_equal(model[0].weight.value, weight)
+
+
+def test_a_container_that_holds_itself_is_shown_but_not_saved(tmp_path):
+    loop = tg.Sequential(tg.Tanh())
+    loop.layers.append(loop)
+    assert repr(loop) == "Sequential(Tanh >> Sequential(...))"
+    with pytest.raises(ValueError, match="save: Sequential contains itself"):
+        tg.save(loop, tmp_path / "loop.npz")
+    assert os.listdir(tmp_path) == []

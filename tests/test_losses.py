@@ -155,3 +155,17 @@ def test_binary_cross_entropy_after_a_sigmoid_at_huge_logits_is_finite_and_quiet
 def test_a_target_beyond_the_range_of_pred_dtype_is_refused():
     with pytest.raises(ValueError, match=r"target holds 1e\+39, beyond the range of float32"):
         tg.MSE()(np.zeros((1, 1), dtype=np.float32), np.array([[1e39]]))
+
+
+@pytest.mark.parametrize("target", [[[-1.0, 2.0]], [[0.5, 1.5]], [[np.nan, 1.0]]])
+def test_soft_targets_outside_zero_to_one_are_refused(target):
+    with pytest.raises(ValueError, match=r"^SoftmaxCrossEntropy\(\): target probabilities must lie in \[0, 1\], got values in"):
+        tg.SoftmaxCrossEntropy()(np.zeros((1, 2)), np.array(target))
+    assert tg.SoftmaxCrossEntropy()(np.zeros((1, 2)), np.array([[0.25, 0.75]])) == pytest.approx(np.log(2))
+
+
+def test_a_ragged_target_is_named():
+    with pytest.raises(ValueError, match=r"^SoftmaxCrossEntropy\(\): target must be a rectangular array"):
+        tg.SoftmaxCrossEntropy()(np.zeros((2, 2)), [[1.0, 0.0], [1.0]])
+    with pytest.raises(ValueError, match=r"^MSE\(\): target must be a rectangular array"):
+        tg.MSE()(np.zeros((2, 2)), [[1.0, 0.0], [1.0]])

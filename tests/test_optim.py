@@ -1,5 +1,6 @@
 import copy
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -326,3 +327,25 @@ def test_repr_shows_lr_and_the_settings_that_differ_from_their_defaults():
 def test_the_new_optimizers_keep_nothing_between_steps(make_optimizer):
     transient, kept = transient_and_kept_bytes_of_a_later_step(make_optimizer)
     assert kept < 1000 and transient <= 6 * ONE_ARRAY + 4096
+
+def test_nan_betas_are_refused_at_construction_too():
+    with pytest.raises(ValueError, match=r"^Adam: beta1 must be in \[0, 1\), got nan"):
+        tg.Adam([tg.Parameter([1.0])], betas=(float("nan"), 0.999))
+    with pytest.raises(ValueError, match=r"^Adam: beta2 must be in \[0, 1\), got nan"):
+        tg.Adam([tg.Parameter([1.0])], betas=(0.9, float("nan")))
+
+
+def test_a_step_in_which_no_parameter_has_a_gradient_warns():
+    model, other = tg.Dense(2, 1, rng=0), tg.Dense(2, 1, rng=1)
+    wrong = tg.SGD(other.parameters(), lr=0.1)  # built on another model's parameters
+    wrong.zero_grad()
+    model(np.ones((3, 2)))
+    model.backward(np.ones((3, 1)))
+    before = other.weight.value.copy()
+    with pytest.warns(UserWarning, match=r"^SGD.step: none of its 2 parameters has a gradient, so nothing changed"):
+        wrong.step()
+    np.testing.assert_array_equal(other.weight.value, before)
+    right = tg.SGD(model.parameters(), lr=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        right.step()  # the model's own optimizer: its parameters have gradients, nothing to say

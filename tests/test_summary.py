@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from hypothesis import given
 
 import tinygraph as tg
@@ -71,3 +72,25 @@ def test_long_reprs_nest_one_layer_per_line():
     )
     deep = tg.Sequential(tg.Dense(2, 2), tg.Residual(net))
     assert repr(deep).splitlines()[2:4] == ["  >> Residual(", "       Sequential("]
+
+
+def nest(depth):
+    model = tg.Dense(2, 2, rng=0)
+    for i in range(depth):
+        model = tg.Sequential(model, tg.Tanh()) if i % 2 else tg.Residual(model)
+    return model
+
+
+@pytest.mark.parametrize("depth", [300, 600])
+def test_a_model_nested_hundreds_deep_has_a_repr_and_a_summary(depth):
+    model = nest(depth)
+    text = repr(model)
+    assert text.startswith("Sequential(\n  Residual(\n    Sequential(\n") and text.endswith("\n  >> Tanh\n)")
+    assert [text.count(name) for name in ("Dense(2→2)", "Residual(", "Sequential(", "Tanh")] == [1] + [depth // 2] * 3
+    table = model.summary().splitlines()
+    if depth == 300:  # still runs: every output shape is known
+        assert len(table) == 2 + len(model.named_layers()) + 2 and table[-1].startswith("total parameters: 6")
+        assert table[2].split()[-3:] == ["(n,", "2)", "6"]
+    else:  # too deep for Python to run (forward is recursive): the table says so instead of failing
+        assert len(table) == 2 + len(model.named_layers()) + 3 and table[-2].startswith("total parameters: 6")
+        assert table[-1].startswith("output shapes unknown: the model is nested too deep to run (RecursionError")

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -85,3 +87,13 @@ def test_trace_refuses_a_dy_that_is_not_one_per_output():
     graph = tg.Graph(x, [tg.Tanh()(x), tg.Sigmoid()(x)])
     with pytest.raises(ValueError, match="the model has 2 outputs; dy must be a tuple of 2 gradients"):
         tg.trace(graph, np.ones((2, 2)), dy=np.ones((2, 2)))
+
+def test_trace_names_a_wrong_seed_and_takes_an_empty_batch_quietly():
+    with pytest.raises(ValueError, match=r"^trace: seed must be an int >= 0, got -1"):
+        tg.trace(tg.Dense(3, 1), np.ones((2, 3)), seed=-1)
+    net = tg.Sequential(tg.Dense(3, 4, rng=0), tg.Softmax(), tg.Dense(4, 1, rng=1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "Mean of empty slice" or "invalid value" RuntimeWarning
+        record = tg.trace(net, np.ones((0, 3)))
+        text = str(record)
+    assert record.row("2").y.shape == (0, 1) and "(0, 3)" in text

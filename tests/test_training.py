@@ -341,6 +341,7 @@ def hand_written_fit(net, X, target, epochs, batch_size, lr):
     loss, opt = tg.MSE(), tg.SGD(net.parameters(), lr=lr)
     net.train()  # as fit does: Dropout draws its masks, from its own copy of the generator
     for _ in range(epochs):
+        net.train()  # as fit does at every epoch
         for start in range(0, len(X), batch_size):
             opt.zero_grad()
             loss(net(X[start : start + batch_size]), target[start : start + batch_size])
@@ -352,9 +353,9 @@ def hand_written_fit(net, X, target, epochs, batch_size, lr):
 def test_fit_trains_any_graph_of_layers_as_the_hand_written_loop_does(net_and_x):
     graph, x = net_and_x
     # something to train in every graph, before it and after it (a graph may end in a ReLU dead for all of x)
-    net = tg.Sequential(tg.Dense(x.shape[1], x.shape[1], rng=0), graph, tg.Dense(graph(x).shape[-1], 2, rng=1))
-    twin = copy.deepcopy(net)
-    target = np.random.default_rng(0).standard_normal(net(x).shape)
+    net = tg.Sequential(tg.Dense(x.shape[1], x.shape[1], rng=0), graph, tg.Dense(graph.predict(x).shape[-1], 2, rng=1))
+    target = np.random.default_rng(0).standard_normal(net.predict(x).shape)  # (predict draws no Dropout mask)
+    twin = copy.deepcopy(net)  # Dropout's generator too: both runs draw the same masks
     start = net.state_dict()
     history = tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.01), x, target, epochs=3, batch_size=4,
                      shuffle=False, progress=False)
@@ -362,7 +363,8 @@ def test_fit_trains_any_graph_of_layers_as_the_hand_written_loop_does(net_and_x)
     assert len(history.history["loss"]) == 3 and all(np.isfinite(history.history["loss"]))
     for name, value in net.state_dict().items():
         np.testing.assert_allclose(value, twin.state_dict()[name], rtol=1e-12, atol=1e-15)
-    assert any(not np.array_equal(value, start[name]) for name, value in net.state_dict().items()), "nothing trained"
+    dead = all(not p.grad.any() for p in twin.parameters())  # e.g. ReLU after a Dense that maps every x below 0
+    assert dead or any(not np.array_equal(value, start[name]) for name, value in net.state_dict().items()), "nothing trained"
 
 
 def test_the_graph_check_catches_a_fit_that_does_not_update():
@@ -433,3 +435,60 @@ def test_fit_refuses_a_model_of_several_outputs_and_a_plain_model_a_tuple():
     net = small_net()
     with pytest.raises(ValueError, match=r"takes 1 input\(s\), so X must be one array; got a tuple of 2"):
         tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.1), (np.ones((4, 3)),) * 2, np.ones((4, 1)), epochs=1)
+
+@pytest.mark.parametrize("change, error, match", [
+    (dict(model="model"), TypeError, r"^fit: model must be a tinygraph Layer, got str 'model'"),
+    (dict(loss=tg.MSE), TypeError, r"^fit: loss must be a Loss such as tg.MSE\(\), got the class MSE; create one first: MSE\(\)"),
+    (dict(optimizer="sgd"), TypeError, r"^fit: optimizer must be an Optimizer such as tg.SGD\(...\), got str 'sgd'"),
+    (dict(callbacks=5), TypeError, r"^fit: callbacks must be a Callback, a function f\(epoch, logs\) or a list of them, got int 5"),
+    (dict(callbacks=[print, 5]), TypeError, r"^fit: callbacks\[1\] must be a Callback or a function f\(epoch, logs\), got int 5"),
+    (dict(callbacks=[tg.EarlyStopping]), TypeError, r"^fit: callbacks\[0\] must be .* got the class EarlyStopping; create one"),
+    (dict(seed=-1), ValueError, r"^fit: seed must be an int >= 0 \(a seed\), got -1"),
+    (dict(seed="x"), TypeError, r"^fit: seed must be None, an int seed or a np.random.Generator, got str"),
+    (dict(target=[[1.0], [2.0, 3.0]] + [[0.0]] * 48), ValueError, r"^fit: target must be a rectangular array, but its rows"),
+    (dict(X=[[1.0, 2.0, 3.0], [1.0]] + [[0.0] * 3] * 48), ValueError, r"^fit: X must be a rectangular array, but its rows"),
+])
+def test_each_wrong_argument_of_fit_is_named_with_what_is_wrong(change, error, match):
+    X, y = regression_data()
+    net = small_net()
+    arguments = dict(model=net, loss=tg.MSE(), optimizer=tg.SGD(net.parameters(), lr=0.01), X=X, target=y) | change
+    before = net.state_dict()
+    with pytest.raises(error, match=match):
+        tg.fit(arguments.pop("model"), arguments.pop("loss"), arguments.pop("optimizer"), arguments.pop("X"),
+               arguments.pop("target"), epochs=1, progress=False, **arguments)
+    assert all(np.array_equal(before[k], v) for k, v in net.state_dict().items())
+
+
+def test_an_optimizer_of_another_models_parameters_is_refused_before_training():
+    X, y = regression_data()
+    net, other = small_net(), small_net(seed=5)
+    with pytest.raises(ValueError, match=r"^fit: the optimizer holds none of the model's parameters, so training would "
+                                         r"change nothing .* build it with SGD\(model.parameters\(\), ...\)"):
+        tg.fit(net, tg.MSE(), tg.SGD(other.parameters(), lr=0.1), X, y, epochs=1, progress=False)
+    frozen = tg.SGD(net[2].parameters(), lr=0.1)  # some of the model's parameters: fine-tuning, allowed
+    before = net[0].weight.value.copy()
+    tg.fit(net, tg.MSE(), frozen, X, y, epochs=1, progress=False)
+    np.testing.assert_array_equal(net[0].weight.value, before)
+
+
+class Unchecked(tg.Dense):
+    """A Dense whose weight gradient is computed where NumPy's traps cannot see an overflow, as inside a
+    multi-threaded BLAS call: the result is Inf, and nothing is raised."""
+
+    def backward(self, dy):
+        x = self.pop_saved()
+        with np.errstate(all="ignore"):
+            self.weight.grad += x.T @ dy
+        return None
+
+
+def test_weights_made_non_finite_unseen_by_the_traps_are_caught_and_restored():
+    net = tg.Sequential(Unchecked(2, 1, bias=False, rng=0))
+    net[0].weight.value[1] = 0.0  # the huge column meets a zero weight: the loss stays finite...
+    X = np.array([[1.0, 1e306]] * 4)  # ...but its gradient, 4e306 * (pred - 1e3) summed, is Inf
+    before = net.state_dict()
+    with pytest.raises(FloatingPointError, match=r"^fit: the model's parameter '0.weight' became NaN or Inf \(found at "
+                                                 r"the end of the epoch\) at epoch 1, step 1 of 1"):
+        tg.fit(net, tg.SumSquaredError(), tg.SGD(net.parameters(), lr=1e-3), X, np.full((4, 1), 1e3), epochs=1,
+               batch_size=4, progress=False)
+    assert all(np.array_equal(before[k], v) for k, v in net.state_dict().items())

@@ -21,7 +21,8 @@ class History:
 
 class Callback:
     """Hooks `fit` calls: `on_train_begin(model)`, `on_epoch_end(epoch, logs)` (return True to stop),
-    and `on_train_end(model)`, which runs however training ends (finished, stopped or failed)."""
+    and `on_train_end(model)`, which runs once however training ends (finished, stopped or failed),
+    for every callback whose `on_train_begin` returned, even if another callback's hook raised."""
 
     def on_train_begin(self, model):
         pass
@@ -47,9 +48,41 @@ class EpochHook(Callback):
 
 def as_callbacks(callbacks):
     """`callbacks` as a list of `Callback` objects: one callback or function on its own, or a list of them."""
-    if isinstance(callbacks, Callback) or callable(callbacks):
+    if isinstance(callbacks, Callback) or (callable(callbacks) and not isinstance(callbacks, type)):
         callbacks = [callbacks]
+    if isinstance(callbacks, (str, bytes, dict)) or not hasattr(callbacks, "__iter__"):
+        raise TypeError(f"fit: callbacks must be a Callback, a function f(epoch, logs) or a list of them, "
+                        f"got {checks.describe(callbacks)}")
+    callbacks = list(callbacks)
+    for i, callback in enumerate(callbacks):
+        if isinstance(callback, type) or not (isinstance(callback, Callback) or callable(callback)):
+            raise TypeError(f"fit: callbacks[{i}] must be a Callback or a function f(epoch, logs), got {checks.describe(callback)}")
     return [c if isinstance(c, Callback) else EpochHook(c) for c in callbacks]
+
+
+def begin_training(callbacks, model):
+    """Call each callback's `on_train_begin`; return them. If one raises, those that began end first."""
+    begun = []
+    try:
+        for callback in callbacks:
+            callback.on_train_begin(model)
+            begun.append(callback)
+    except BaseException:
+        end_training(begun, model)
+        raise
+    return begun
+
+
+def end_training(callbacks, model):
+    """Call every callback's `on_train_end`, each even if an earlier one raised; then raise the first error."""
+    errors = []
+    for callback in callbacks:
+        try:
+            callback.on_train_end(model)
+        except BaseException as error:  # Ctrl-C too: the others (EarlyStopping's restore) still run
+            errors.append(error)
+    if errors:
+        raise errors[0]
 
 
 class EarlyStopping(Callback):
@@ -65,8 +98,11 @@ class EarlyStopping(Callback):
         mode = checks.choice("EarlyStopping", "mode", mode, ("auto", "min", "max"))
         self.patience = checks.integer("EarlyStopping", "patience", patience, minimum=0)
         self.min_delta = checks.number("EarlyStopping", "min_delta", min_delta, low=0)
+        if not isinstance(monitor, str):
+            raise TypeError(f"EarlyStopping: monitor must be the name of a logged value such as 'val_loss', "
+                            f"got {checks.describe(monitor)}")
         self.monitor = monitor
-        self.restore_best_weights = restore_best_weights
+        self.restore_best_weights = checks.flag("EarlyStopping", "restore_best_weights", restore_best_weights)
         self.sign = -1.0 if mode == "max" or (mode == "auto" and "accuracy" in monitor) else 1.0
 
     def on_train_begin(self, model):

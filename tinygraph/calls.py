@@ -12,7 +12,7 @@ parameter's `.grad` and returns `dx`. Everything else happens here, once, around
   in one model keeps both inputs, and `backward` before `forward` is a clear `RuntimeError`.
 - **A pass.** A forward called from outside any other forward starts a *pass*. Calls that an earlier
   pass recorded and no backward took are dropped then, so evaluating again and again never grows
-  memory. (So: one backward per forward pass, as in PyTorch.)
+  memory: one backward per forward pass, as in PyTorch.
 - **The gradient nobody needs.** `model(x, needs_dx=False)` says the caller will not use `dx` for `x`
   (`fit` says so: training never needs the gradient of the data). Every layer whose input is such an
   array sees `self.needs_dx == False` in its backward; a layer for which `dx` is costly (`Dense`)
@@ -22,6 +22,7 @@ parameter's `.grad` and returns `dx`. Everything else happens here, once, around
 - **Nodes.** A layer called on a graph's nodes (`Symbolic`) records the call instead: see `tinygraph.nodes`.
 - **Watching.** Each call also tells a watcher, if one is watching (`tinygraph.watch`): `trace`,
   `summary` and the explain page see inside a model this way, without touching it.
+- **Inference.** Inside `inference()` (`predict`, `evaluate`) calls record nothing: see `tinygraph.inference`.
 
 This code runs for every layer call, so it is written to do little: a call is a tuple, and the state
 of a call in progress is two attributes of the object (`_saving` while its forward runs, `_call`
@@ -41,18 +42,18 @@ class _Pass:
     """The pass being run in one thread: `depth`, forwards running one inside the other; `number`, of the
     current pass; `no_grad`, id -> array for the arrays whose gradient nobody needs; `watcher` (see watch)."""
 
-    __slots__ = ("depth", "number", "no_grad", "watcher")
+    __slots__ = ("depth", "number", "no_grad", "watcher", "inference")
 
     def __init__(self):
-        self.depth, self.number, self.no_grad, self.watcher = 0, 0, {}, None
+        self.depth, self.number, self.no_grad, self.watcher, self.inference = 0, 0, {}, None, False
 
 
-class _State(threading.local):  # one thread-local lookup per call (`_threads.state`), then plain attributes
+class _State(threading.local):  # one thread-local lookup per call (`threads.state`), then plain attributes
     def __init__(self):  # runs once in each thread that uses tinygraph
         self.state = _Pass()
 
 
-_threads = _State()
+threads = _State()
 
 # A call is a tuple (needs_dx, saved values, shape of y), newest last in the object's `_calls`, all of pass `_pass`.
 MACHINERY = frozenset({"_calls", "_pass", "_saving", "_call", "_held"})  # the per-object state of the calls
@@ -112,6 +113,8 @@ class Differentiable:
 
     def save_for_backward(self, *values):
         """Keep `values` (any objects) for the backward of this forward; `pop_saved()` gives them back."""
+        if inferring and threads.state.inference:  # predicting: nothing is kept (nor touched: see the module)
+            return
         if self._saving is None:
             raise RuntimeError(f"{checks.name_of(self)}: save_for_backward can only be called inside its own forward")
         self._saving = values
@@ -129,6 +132,10 @@ class Differentiable:
         """Inside backward: False when nobody needs this call's `dx` (then it may return None)."""
         call = self._call
         return call is None or call[0]
+
+    def _run_elsewhere(self):  # see tinygraph.inference
+        return RuntimeError(f"{checks.name_of(self)}: called while another thread runs its forward; a model is trained "
+                            "or called by one thread at a time (others may predict, or use copy.deepcopy(model))")
 
     def _before_forward(self):
         return RuntimeError(f"{checks.name_of(self)}: backward called before forward; each backward takes one "
@@ -163,7 +170,7 @@ class Differentiable:
     def _with_every_dx(self, x, more, needs_dx):
         """Run this call with its inputs needing `dx` after all, for a layer holding sub-layers whose backward
         does not expect None from them (a user's composite that adds its children's `dx`)."""
-        no_grad = _threads.state.no_grad
+        no_grad = threads.state.no_grad
         kept = {key: no_grad.pop(key) for key in [id(value) for value in (x, *more)] if key in no_grad}
         try:
             return self(x, *more)
@@ -183,6 +190,8 @@ def layer_forward(forward):
 
     def forward_call(self, x, *more, needs_dx=True):
         if self._saving is not None:  # super().forward(...) inside this layer's own forward
+            if not threads.state.depth and not threads.state.inference:  # ...or another thread's forward
+                raise self._run_elsewhere()
             return forward(self, x, *more)
         if more:
             if isinstance(x, Symbolic):  # called on graph nodes: record the call, compute nothing
@@ -192,9 +201,11 @@ def layer_forward(forward):
             if isinstance(x, Symbolic):
                 return x.record(self, (x,))
             x = self.as_input(x)
-        state = _threads.state
+        state = threads.state
         depth = state.depth
-        if not depth:  # a new pass
+        if not depth:  # a new pass, unless inside `inference()` (where the depth stays 0)
+            if inferring and state.inference:
+                return _infer(self, forward, x, more)
             state.number += 1
             state.no_grad = {}
         no_grad = state.no_grad  # it holds the arrays too, so that their ids stay theirs during the pass
@@ -224,6 +235,15 @@ def layer_forward(forward):
         return y
 
     return forward_call
+
+
+def _infer(layer, forward, x, more):  # a forward inside `inference()`: computed, watched, recorded nowhere
+    if watchers:
+        _watch(layer, "forward_begins", (x, *more))
+    y = forward(layer, x, *more)
+    if watchers:
+        _watch(layer, "forward_ends", y)
+    return y
 
 
 def _shapes(layer, y):
@@ -261,55 +281,12 @@ def layer_backward(backward):
     return backward_call
 
 
-def loss_forward(forward):
-    """Wrap a loss's `forward` into a call: its unreduced losses become the loss's value (`self.reduce`:
-    mean, sum or none), and what it saved, with how it was reduced, waits for one `backward`."""
-
-    def forward_call(self, pred, target):
-        if self._saving is not None:  # super().forward(pred, target) inside this loss's own forward
-            return forward(self, pred, target)
-        state = _threads.state
-        if not state.depth:  # a new pass
-            state.number += 1
-            state.no_grad = {}
-        self._saving = ()
-        try:
-            losses = forward(self, pred, target)
-        finally:
-            saved, self._saving = self._saving, None
-        value, how = self.reduce(losses)
-        self._keep((True, saved, how), state.number)
-        return value
-
-    return forward_call
-
-
-def loss_backward(backward):
-    """Wrap a loss's `backward`: take the most recent call, turn the gradient of the loss's value (None: 1)
-    into `dloss`, the gradient of the unreduced losses (`self.unreduce`), and hand over what was saved."""
-
-    def backward_call(self, dvalue=None):
-        if self._call is not None:  # super().backward(dloss) inside this loss's own backward
-            return backward(self, dvalue)
-        calls = self._calls
-        if not calls:
-            raise self._before_forward()
-        call = calls[-1]
-        dloss = self.unreduce(dvalue, call[2])  # checked before the call is taken: a wrong dloss loses nothing
-        calls.pop()
-        self._call = call
-        try:
-            return backward(self, dloss)
-        finally:
-            self._call = None
-
-    return backward_call
-
-
 watchers = 0  # how many `watching` blocks (tinygraph.watch) are active in any thread: while 0, calls look no further
+inferring = 0  # how many `inference` blocks are active in any thread: while 0, calls look no further
+counting = threading.Lock()  # held to change either counter: `+=` on a global is not atomic between threads
 
 
 def _watch(layer, event, value):
-    watcher = _threads.state.watcher
+    watcher = threads.state.watcher
     if watcher is not None:
         getattr(watcher, event)(layer, value)

@@ -90,12 +90,20 @@ def describe(thing):
 # -- arrays ---------------------------------------------------------------------------------------
 
 
+def as_array(value, what):
+    """`np.asarray(value)`, or a `ValueError` naming `what` if it is ragged (rows of different lengths)."""
+    try:
+        return np.asarray(value)
+    except ValueError:
+        raise ValueError(f"{what} must be a rectangular array, but its rows have different lengths") from None
+
+
 def as_numeric(value, dtype, what):
     """`value` as an ndarray of float `dtype`; `TypeError` (naming `what`) if it is not real numbers.
 
     A narrowing cast (float64 to float32) that would overflow is a `ValueError` instead of an Inf.
     """
-    array = np.asarray(value)
+    array = as_array(value, what)
     if array.dtype.kind not in "fiub":
         kind = "complex" if array.dtype.kind == "c" else "non-numeric"
         raise TypeError(f"{what} must hold real numbers, got {kind} dtype {array.dtype}")

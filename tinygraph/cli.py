@@ -1,13 +1,13 @@
-"""The `tinygraph` command (also `python -m tinygraph`)."""
+"""The `tinygraph` command (also `python -m tinygraph`). How it fails, for every subcommand: `cli_errors`."""
 
 import argparse
-import os
 import sys
 
 import numpy as np
 
 from . import datasets
 from .article import article_network, explain_first_iteration, train_article
+from .cli_errors import CommandError, fits_in_memory, run_guarded, writable
 from .containers import Sequential
 from .datasets import article
 from .explain import explain
@@ -43,6 +43,7 @@ def checked(convert, ok, rule):
 
 
 positive_int = checked(int, lambda value: value >= 1, "a positive integer")
+seed = checked(int, lambda value: value >= 0, "an int >= 0")
 positive_float = checked(float, lambda value: 0 < value < float("inf"), "a finite number > 0")
 non_negative_float = checked(float, lambda value: 0 <= value < float("inf"), "a finite number >= 0")
 probability = checked(float, lambda value: 0 <= value < 1, "in [0, 1)")
@@ -55,7 +56,7 @@ def build_parser():
         "demo", help="train the article's 3-4-1 sigmoid network and print the loss at every iteration"
     )
     demo.add_argument("--iterations", type=positive_int, default=50, help="full-batch SGD steps (default 50)")
-    demo.add_argument("--seed", type=int, default=1, help="seed for the initial weights (default 1)")
+    demo.add_argument("--seed", type=seed, default=1, help="seed for the initial weights (default 1)")
     demo.add_argument("--trace", action="store_true", help="first show one iteration layer by layer, beside the blog's variables")
     demo.add_argument("--plot", metavar="PNG", help="write the loss per iteration as a PNG (needs matplotlib)")
     demo.set_defaults(run=run_demo)
@@ -76,7 +77,7 @@ def build_parser():
     train.add_argument("--lr", type=positive_float, default=0.1, help="learning rate (default 0.1)")
     train.add_argument("--momentum", type=non_negative_float, default=0.9, help="SGD momentum (default 0.9)")
     train.add_argument("--batch-size", type=positive_int, default=32, help="default 32")
-    train.add_argument("--seed", type=int, default=0, help="seed for data, split, weights and shuffling (default 0)")
+    train.add_argument("--seed", type=seed, default=0, help="seed for data, split, weights and shuffling (default 0)")
     train.add_argument("--save", metavar="PATH", help="save the trained model to PATH (.npz)")
     train.add_argument("--plot", metavar="PNG", help="write loss/accuracy curves (and, for 2-D data, the decision boundary)")
     train.set_defaults(run=run_train)
@@ -109,12 +110,18 @@ def mlp(sizes, activation, rng, dropout=0.0):
     return Sequential(*layers)
 
 
-def run_train(args, out):
-    if args.plot:  # fail before training, not after
+def check_outputs(args):
+    """Fail before any work, not after it: every output path can be written, matplotlib is there for --plot."""
+    if args.plot:
         need_matplotlib()
-    for option, path in (("--save", args.save), ("--plot", args.plot)):
-        if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
-            raise CommandError(f"{option} {path}: the directory {os.path.dirname(os.path.abspath(path))} does not exist")
+    for option in ("--save", "--plot"):
+        path = getattr(args, option[2:], None)
+        if path:
+            writable(option, path)
+
+
+def run_train(args, out):
+    check_outputs(args)
     load, default_hidden, default_epochs = DATASETS[args.dataset]
     rng = np.random.default_rng(args.seed)
     try:
@@ -124,7 +131,9 @@ def run_train(args, out):
     (X_train, y_train), (X_test, y_test) = datasets.train_test_split(X, y, test_fraction=0.2, seed=rng)
     hidden = args.hidden or widths(default_hidden)
     epochs = args.epochs or default_epochs
-    net = mlp([X.shape[1], *hidden, int(y.max()) + 1], ACTIVATIONS[args.activation], rng, args.dropout)
+    sizes = [X.shape[1], *hidden, int(y.max()) + 1]
+    fits_in_memory("--hidden", sum(n_in * n_out + n_out for n_in, n_out in zip(sizes, sizes[1:])))
+    net = mlp(sizes, ACTIVATIONS[args.activation], rng, args.dropout)
     loss = SoftmaxCrossEntropy()
     optimizer = SGD(net.parameters(), lr=args.lr, momentum=args.momentum)
     print(f"{args.dataset}: {len(X_train)} training and {len(X_test)} test samples of {X.shape[1]} features", file=out)
@@ -155,13 +164,8 @@ def need_matplotlib():
         raise CommandError("--plot needs matplotlib: pip install 'tinygraph[plot]'") from None
 
 
-class CommandError(Exception):
-    """A problem reported as one line on stderr and exit code 1: a missing optional package, a bad path."""
-
-
 def run_demo(args, out):
-    if args.plot:
-        need_matplotlib()
+    check_outputs(args)
     net, losses = train_article(args.iterations, args.seed)
     X, y = article()
     print(f"The article's network: {net!r}", file=out)
@@ -247,11 +251,7 @@ def run_gradcheck(args, out):
 
 
 def main(argv=None, out=None):
-    """Run the command line with `argv` (default `sys.argv[1:]`); return the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return args.run(args, out or sys.stdout)
-    except CommandError as error:
-        print(f"tinygraph: error: {error}", file=sys.stderr)
-        return 1
+    """Run the command line with `argv` (default `sys.argv[1:]`); return the exit code (see `cli_errors`)."""
+    args = build_parser().parse_args(argv)  # bad usage: argparse prints it and exits with 2
+    out = out or sys.stdout
+    return run_guarded(lambda: args.run(args, out), out)

@@ -9,7 +9,6 @@ import numpy as np
 
 from . import checks
 from .layer import Layer
-from .text import nested_repr
 
 
 class Container(Layer):
@@ -76,8 +75,8 @@ class Sequential(Container):
             dy = layer.backward(dy)
         return dy
 
-    def __repr__(self):
-        return nested_repr("Sequential", [repr(layer) for layer in self.layers], ">>")
+    def nested_parts(self):
+        return "Sequential", self.layers, ">>", ""
 
 
 class Residual(Layer):
@@ -112,8 +111,8 @@ class Residual(Layer):
         if self.needs_dx:
             return dy + dx_inner
 
-    def __repr__(self):
-        return nested_repr("Residual", [repr(self.layer)], "")
+    def nested_parts(self):
+        return "Residual", [self.layer], "", ""
 
 
 class Parallel(Container):
@@ -181,5 +180,5 @@ class Parallel(Container):
     def extra_repr(self):
         return f"merge={self.merge!r}" + ("" if self.axis == -1 else f", axis={self.axis}")
 
-    def __repr__(self):
-        return nested_repr("Parallel", [repr(branch) for branch in self.layers], "|", self.extra_repr())
+    def nested_parts(self):
+        return "Parallel", self.layers, "|", self.extra_repr()

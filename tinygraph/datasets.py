@@ -33,14 +33,14 @@ def xor(n_samples=None, noise=0.0, seed=None):
     ((100, 2), (100,), np.int64(50))
     """
     checks.number("xor", "noise", noise, low=0)
-    rng = as_rng(seed)
+    rng = as_rng(seed, "xor", "seed")
     if n_samples is None:
         corner = np.arange(4)
     else:
         checks.integer("xor", "n_samples", n_samples)
         corner = rng.permutation(np.arange(n_samples) % 4)
     corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
-    X = corners[corner] + noise * rng.standard_normal((len(corner), 2))
+    X = with_noise("xor", corners[corner], noise, rng)
     y = np.array([0, 1, 1, 0], dtype=np.int64)[corner]
     return X, y
 
@@ -66,11 +66,11 @@ def spirals(n_samples=400, noise=0.1, turns=1.25, seed=None):
 
     def arm(m):
         t = np.sqrt((np.arange(m) + 0.5) / m)
-        angle = 2 * np.pi * turns * t
+        angle = 2 * np.pi * np.fmod(turns * t, 1.0)  # whole turns dropped first: no overflow for any turns
         return t[:, None] * np.column_stack([np.cos(angle), np.sin(angle)])
 
     n_0 = n_samples // 2
-    return noisy_and_shuffled(arm(n_0), -arm(n_samples - n_0), noise, as_rng(seed))
+    return noisy_and_shuffled(arm(n_0), -arm(n_samples - n_0), noise, as_rng(seed, "spirals", "seed"), "spirals")
 
 
 def moons(n_samples=400, noise=0.1, seed=None):
@@ -90,7 +90,7 @@ def moons(n_samples=400, noise=0.1, seed=None):
     t_0, t_1 = np.linspace(0, np.pi, n_0), np.linspace(0, np.pi, n_samples - n_0)
     upper = np.column_stack([np.cos(t_0), np.sin(t_0)])
     lower = np.column_stack([1 - np.cos(t_1), 0.5 - np.sin(t_1)])
-    return noisy_and_shuffled(upper, lower, noise, as_rng(seed))
+    return noisy_and_shuffled(upper, lower, noise, as_rng(seed, "moons", "seed"), "moons")
 
 
 def digits():
@@ -132,15 +132,30 @@ def train_test_split(X, y, test_fraction=0.2, seed=None):
     n_test = round(n * test_fraction)
     if n >= 2:  # an empty part would make a later mean or accuracy meaningless
         n_test = min(max(n_test, 1), n - 1)
-    order = as_rng(seed).permutation(n)
+    order = as_rng(seed, "train_test_split", "seed").permutation(n)
     test, train = order[:n_test], order[n_test:]
     return (X[train], y[train]), (X[test], y[test])
 
 
-def noisy_and_shuffled(X_0, X_1, noise, rng):
+def noisy_and_shuffled(X_0, X_1, noise, rng, owner):
     """Stack class 0's and class 1's points, add N(0, noise**2) to every coordinate and shuffle."""
     X = np.concatenate([X_0, X_1])
     y = np.repeat(np.array([0, 1], dtype=np.int64), [len(X_0), len(X_1)])
-    X = X + noise * rng.standard_normal(X.shape)
+    X = with_noise(owner, X, noise, rng)
     order = rng.permutation(len(X))  # a training loop that slices without shuffling still sees both classes
     return X[order], y[order]
+
+
+def with_noise(owner, X, noise, rng):
+    """`X + noise * N(0, 1)`, or a `ValueError` if `noise` is so large that a point could overflow to Inf.
+
+    A draw from N(0, 1) stays below 64 in magnitude (the odds of more are about 1e-890), so a noise
+    above the largest float / 64 is refused whatever was drawn: the answer does not depend on the seed.
+    """
+    if noise > np.finfo(np.float64).max / 64:
+        raise ValueError(f"{owner}: noise={noise:g} is too large: the points would overflow to Inf")
+    with np.errstate(over="ignore", invalid="ignore"):  # these two lines only: checked just below
+        noisy = X + noise * rng.standard_normal(X.shape)
+    if not np.isfinite(noisy).all():
+        raise ValueError(f"{owner}: noise={noise:g} is too large: the points would overflow to Inf")
+    return noisy

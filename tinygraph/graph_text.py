@@ -11,12 +11,12 @@
 Nothing here knows a layer class: it reads the graph's inputs, calls and names (`tinygraph.graph`).
 """
 
-import copy
 
 import numpy as np
 
 from . import checks
-from .layer import sample_shape
+from .copies import copied
+from .watch import sample_shape
 from .text import Table, _shape, short_repr, table
 from .watch import Watcher, watching
 
@@ -79,7 +79,7 @@ class _DirectCalls(Watcher):
 
 def call_shapes(graph, input_shapes):
     """`{name: one sample's output shape}` for every node, from one forward of zeros through a copy in eval mode."""
-    probe = copy.deepcopy(graph).eval()
+    probe = copied("summary", graph).eval()
     xs = [np.zeros((1, *shape), dtype=probe.dtype) for shape in input_shapes]
     with watching(_DirectCalls()) as watcher:
         probe(*xs)

@@ -53,10 +53,16 @@ def initial_values(init, shape, rng):
     return values
 
 
-def as_rng(rng):
-    """`None` (fresh entropy), an int seed or a `np.random.Generator` -> a `np.random.Generator`."""
+def as_rng(rng, owner="", name="rng"):
+    """`None` (fresh entropy), an int seed >= 0 or a `np.random.Generator` -> a `np.random.Generator`.
+
+    A wrong value raises an error that names `owner` and the argument `name` (`"fit: seed ..."`).
+    """
+    where = f"{owner}: " if owner else ""
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
+        if rng is not None and rng < 0:
+            raise ValueError(f"{where}{name} must be an int >= 0 (a seed), got {rng}")
         return np.random.default_rng(rng)
-    raise TypeError(f"rng must be None, an int seed or a np.random.Generator, got {type(rng).__name__}")
+    raise TypeError(f"{where}{name} must be None, an int seed or a np.random.Generator, got {type(rng).__name__}")

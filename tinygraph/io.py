@@ -1,17 +1,21 @@
 """`save` and `load`: a model as one plain `.npz` file, never pickled.
 
-The file holds one array per parameter (named as in `state_dict()`, e.g. `"0.weight"`) and, under the
-key `__tinygraph__`, a JSON text: the format version, the dtype and the architecture as a tree of
-`{"type": "Dense", "id": 0, ...}` nodes. A layer used twice is written once and then referred to as
-`{"same_as": id}`, so weight sharing survives the round trip. Only tinygraph's own layer classes can
-be written or read, through the allow-list `LAYERS` below: nothing named in a file is ever imported,
-and `np.load` runs with `allow_pickle=False`.
+The file holds one array per parameter and buffer (named as in `state_dict()`, e.g. `"0.weight"`)
+and, under the key `__tinygraph__`, a JSON text: the format version, the dtype and the architecture
+as a flat list of layers, `{"type": "Dense", "in_features": 3, ...}`, children before the containers
+that hold them (`{"type": "Sequential", "layers": [0, 1, 0]}` lists its children by their place in
+the list; the model is the last). A layer used twice is listed once, so weight sharing survives the
+round trip, and a model nested thousands deep is a list like any other. Only tinygraph's own layer
+classes can be written or read, through the allow-list `LAYERS` below: nothing named in a file is
+ever imported, and no array is ever unpickled (see `npz.py` for how the file itself is read).
+
+A hostile file cannot make `load` allocate more memory than its own size: every layer it describes
+must fit in the data left in the file (`SIZES` bounds a layer before it is made, its real parameter
+count after), and every array must fit before it is read.
 """
 
 import json
 import math
-import os
-import tempfile
 import zipfile
 
 import numpy as np
@@ -19,12 +23,13 @@ import numpy as np
 from .containers import Parallel, Residual, Sequential
 from .graph import Graph
 from .graph_io import graph_from, json_object, wiring
+from .header import FORMAT_VERSION, HEADER, flatten, read_header
 from .layers import Add, Concat, Dense, Dropout, Identity, LeakyReLU, Multiply, ReLU, Sigmoid, Softmax, Tanh
+from .npz import Archive, as_path, open_regular, write_atomically
+from .parameter import Parameter
+from .text import capped
 
-FORMAT_VERSION = 2  # 2 added the axis of Softmax and Parallel; version 1 files read with axis=-1
-READABLE_VERSIONS = (1, 2)
-HEADER = "__tinygraph__"
-DTYPES = ("float32", "float64")
+MAX_LAYERS = 100_000  # a file describing more layers is refused: each costs memory, whatever its size
 
 
 def _count(value):
@@ -94,152 +99,186 @@ CONTAINERS = (Sequential, Residual, Parallel, Graph)
 OPTIONAL_IN_V1 = {"axis"}
 NAMES = {cls: name for name, (cls, *_) in LAYERS.items()}
 
+# type name -> the number of values (parameters and buffers) a layer of that config holds, from the
+# config alone: checked against what is left of the file *before* the layer is made. Every type whose
+# layers hold values needs an entry (tests/test_io.py checks that each one is exact).
+SIZES = {
+    "Dense": lambda c: c["in_features"] * c["out_features"] + (c["out_features"] if c["bias"] else 0),
+}
+
 
 def save(model, path):
     """Write `model` to `path` (exactly that name) as an `.npz` file, atomically.
 
     The file is written to a temporary file in the same directory and moved over `path` only once
-    complete, so an error midway leaves any previous file untouched. Only tinygraph's own layers can
-    be saved; for a layer of your own, save `model.state_dict()` with `np.savez` instead.
+    complete, so an error midway leaves any previous file untouched; permissions are those `open()`
+    would give a new file, or those of the file replaced (see `npz.write_atomically`). Only
+    tinygraph's own layers can be saved, in one dtype, without parameters tied between layers; for
+    anything else, save `model.state_dict()` with `np.savez` instead.
     """
-    path = os.fspath(path)
-    architecture = _describe(model, {})
-    header = json.dumps({"format": "tinygraph", "version": FORMAT_VERSION, "dtype": str(model.dtype), "model": architecture})
+    path = as_path(path, "save")
+    layers = _describe(model)
+    _check_savable(model)
+    header = json.dumps({"format": "tinygraph", "version": FORMAT_VERSION, "dtype": str(model.dtype), "layers": layers})
     arrays = {HEADER: np.array(header), **model.state_dict()}
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"save: cannot write {path}: the directory {directory} does not exist")
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            np.savez(file, **arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, os.stat(path).st_mode if os.path.exists(path) else 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    write_atomically(path, lambda file: np.savez(file, **arrays), "save")
 
 
 def load(path):
     """Read a model written by `save`. A file that is not one raises `ValueError` naming the path.
 
-    The archive is read member by member with each array's header checked first: only uncompressed
-    `.npy` members, float arrays (and the one text header), no more data claimed than stored. So a
-    hostile file can neither run code nor make `load` allocate more memory than the file's size.
+    Only a regular file is read, and only as much of it as it holds: the header first, then each
+    array the architecture needs, each checked against the layer's shape before its data is read.
     """
-    path = os.fspath(path)
+    path = as_path(path, "load")
     try:
-        with zipfile.ZipFile(path) as archive:
-            arrays = dict(_read_members(archive))
-        if HEADER not in arrays:
-            raise ValueError("it has no tinygraph header")
-        header = _read_header(arrays.pop(HEADER))
-        optional = OPTIONAL_IN_V1 if header["version"] == 1 else set()
-        model = _build(header["model"], {}, sum(a.size for a in arrays.values()), optional)
+        with open_regular(path) as file:
+            archive = Archive(file)
+            if HEADER not in archive.names:
+                raise ValueError("it has no tinygraph header")
+            header = read_header(archive.read(HEADER))
+            itemsize = np.dtype(header["dtype"]).itemsize
+            model = _build(header, archive.left // itemsize)
+            model.astype(header["dtype"])
+            arrays = _read_arrays(archive, model)
+            model.load_state_dict(arrays)
     except (FileNotFoundError, PermissionError, IsADirectoryError):
         raise
     except (ValueError, KeyError, TypeError, OSError, EOFError, RecursionError, zipfile.BadZipFile) as error:
         raise ValueError(f"load: {path} is not a readable tinygraph model file: {error}") from error
-    model.astype(header["dtype"])
-    try:
-        model.load_state_dict(arrays)
-    except ValueError as error:
-        raise ValueError(f"load: {path}: {error}") from error
     return model
 
 
-def _read_members(archive):
-    """Yield `(name, array)` for each member, refusing anything `save` would not have written."""
-    seen = set()
-    for info in archive.infolist():
-        name = info.filename[: -len(".npy")]
-        if not info.filename.endswith(".npy") or name in seen:
-            raise ValueError(f"unexpected member {info.filename!r:.80}")
-        seen.add(name)
-        if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
-            raise ValueError(f"member {info.filename!r:.80} is compressed or encrypted")
-        with archive.open(info) as file:
-            version = np.lib.format.read_magic(file)
-            if version not in ((1, 0), (2, 0)):
-                raise ValueError(f"member {info.filename!r:.80} has .npy version {version}")
-            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-            shape, _, dtype = read_header(file)
-        if dtype.kind != ("U" if name == HEADER else "f"):
-            raise ValueError(f"{name!r:.80} has dtype {dtype}; expected {'text' if name == HEADER else 'floats'}")
-        if math.prod(shape) * dtype.itemsize > info.file_size:
-            raise ValueError(f"{name!r:.80} claims more data than the file holds")
-        with archive.open(info) as file:
-            yield name, np.lib.format.read_array(file, allow_pickle=False)
+def _read_arrays(archive, model):
+    """Every array the model holds, read from `archive`; names and shapes checked before any data."""
+    wanted = {name: p.value for name, p in model.named_parameters()}
+    wanted.update(model.named_buffers())
+    names = [name for name in archive.names if name != HEADER]
+    missing = [name for name in wanted if name not in archive.members]
+    unexpected = [name for name in names if name not in wanted]
+    if missing or unexpected:
+        raise ValueError(f"its arrays do not fit its architecture: missing {capped(missing)}, unexpected {capped(unexpected)}")
+
+    def reader(name):
+        def check(shape, dtype):
+            target = wanted[name]
+            if tuple(shape) != target.shape or dtype.newbyteorder("=") != target.dtype:
+                raise ValueError(f"{name!r} has shape {tuple(shape)} and dtype {dtype}; the model needs {target.shape}, {target.dtype}")
+        return check
+
+    return {name: archive.read(name, reader(name)) for name in wanted}
 
 
-def _describe(layer, ids):
-    if id(layer) in ids:
-        return {"same_as": ids[id(layer)]}
-    name = NAMES.get(type(layer))
-    if name is None:
-        raise TypeError(
-            f"save: cannot save {type(layer).__name__}: only tinygraph's own layers can be saved "
-            f"({', '.join(LAYERS)}); save model.state_dict() with np.savez instead"
-        )
-    ids[id(layer)] = len(ids)
-    node = {"type": name, "id": ids[id(layer)]}
-    for key, (getter, _) in LAYERS[name][1].items():
-        node[key] = getter(layer)
-    if isinstance(layer, CONTAINERS):
-        node["layers"] = [_describe(child, ids) for _, child in layer.named_members()]
-    return node
+def _describe(model):
+    """The architecture of `model` as a flat list of nodes, children first (see the module docstring)."""
+    nodes, index, open_layers = [], {}, set()
+    stack = [(model, None)]
+    while stack:  # depth first, without recursion: each layer is listed after its children
+        layer, children = stack.pop()
+        if children is None:
+            if id(layer) in index:
+                continue
+            if id(layer) in open_layers:
+                raise ValueError(f"save: {type(layer).__name__} contains itself")
+            name = NAMES.get(type(layer))
+            if name is None:
+                raise TypeError(
+                    f"save: cannot save {type(layer).__name__}: only tinygraph's own layers can be saved "
+                    f"({', '.join(LAYERS)}); save model.state_dict() with np.savez instead"
+                )
+            children = [child for _, child in layer.named_members()] if isinstance(layer, CONTAINERS) else []
+            open_layers.add(id(layer))
+            stack.append((layer, children))
+            stack.extend((child, None) for child in reversed(children))
+            continue
+        open_layers.discard(id(layer))
+        if id(layer) in index:
+            continue
+        name = NAMES[type(layer)]
+        node = {"type": name, **{key: getter(layer) for key, (getter, _) in LAYERS[name][1].items()}}
+        if isinstance(layer, CONTAINERS):
+            node["layers"] = [index[id(child)] for child in children]
+        index[id(layer)] = len(nodes)
+        nodes.append(node)
+    return nodes
 
 
-def _read_header(array):
-    if array.shape != () or array.dtype.kind != "U":
-        raise ValueError("the header is not a text")
-    header = json.loads(str(array[()]))
-    if not isinstance(header, dict) or header.get("format") != "tinygraph":
-        raise ValueError("the header is not a tinygraph header")
-    if header.get("version") not in READABLE_VERSIONS:
-        raise ValueError(
-            f"unknown format version {header.get('version')!r:.20} (this tinygraph reads versions 1 and {FORMAT_VERSION})"
-        )
-    if header.get("dtype") not in DTYPES:
-        raise ValueError(f"unknown dtype {header.get('dtype')!r}")
-    return header
+def _check_savable(model):
+    """Refuse what `load` could not give back: a model of mixed dtypes, or a Parameter held by two layers."""
+    owners = {}
+    for path, layer in model.named_layers():
+        where = f"layer {path!r}" if path else "the model"
+        if layer.dtype != model.dtype:
+            raise ValueError(
+                f"save: {where} is {layer.dtype} but the model is {model.dtype}; one file holds one dtype: "
+                f"convert the whole model first, model.astype(np.{model.dtype})"
+            )
+        for name, member in layer.named_members():
+            if isinstance(member, Parameter):
+                full = f"{path}.{name}" if path else name
+                if member.value.dtype != model.dtype:
+                    raise ValueError(
+                        f"save: the parameter {full!r} is {member.value.dtype} but the model is {model.dtype}; one file "
+                        f"holds one dtype: convert the whole model first, model.astype(np.{model.dtype})"
+                    )
+                if id(member) in owners:
+                    raise ValueError(
+                        f"save: the parameter {full!r} is the same Parameter as {owners[id(member)]!r}; parameters "
+                        "tied between layers cannot be saved (use one layer twice instead, or give each its own copy)"
+                    )
+                owners[id(member)] = full
 
 
-def _build(node, built, n_values, optional):
-    """The layer a node describes; `built` maps ids to layers already made (for `same_as`).
+def _build(header, values_left):
+    """The model the header describes; its layers may hold at most `values_left` values in all."""
+    nodes = header.get("layers") if header["version"] >= 3 else flatten(header.get("model"))
+    if not isinstance(nodes, list) or not nodes:
+        raise ValueError("the header lists no layers")
+    if len(nodes) > MAX_LAYERS:
+        raise ValueError(f"the header lists {len(nodes):,} layers; at most {MAX_LAYERS:,} are read")
+    optional = OPTIONAL_IN_V1 if header["version"] == 1 else set()
+    built, unused = [], set()
+    for place, node in enumerate(nodes):
+        name, cls, make = _checked(node, optional)
+        children = []
+        if cls in CONTAINERS:
+            refs = node["layers"]
+            if not isinstance(refs, list) or not all(type(ref) is int and 0 <= ref < place for ref in refs):
+                raise ValueError(f"layer {place} ({name}): layers must list earlier layers by their place, got {refs!r:.80}")
+            children = [built[ref] for ref in refs]
+            unused.difference_update(refs)
+        elif SIZES.get(name, lambda c: 0)(node) > values_left:
+            raise ValueError(f"layer {place} ({name}) needs more values than the file holds")
+        layer = make(node, children)
+        values_left -= _own_values(layer)
+        if values_left < 0:
+            raise ValueError(f"layer {place} ({name}) needs more values than the file holds")
+        built.append(layer)
+        unused.add(place)
+    unused.discard(len(nodes) - 1)
+    if unused:
+        raise ValueError(f"layer {min(unused)} is not part of the model (the model is the last layer listed)")
+    return built[-1]
 
-    `n_values`, the number of parameter values in the file, bounds what a layer may allocate, so a
-    hostile header cannot ask for a huge weight matrix.
-    """
+
+def _checked(node, optional):
+    """`(type name, class, make)` of a node whose keys and settings are all as its type requires."""
     if not isinstance(node, dict):
         raise ValueError(f"a layer description must be an object, got {node!r:.80}")
-    if "same_as" in node:
-        if set(node) != {"same_as"} or built.get(node["same_as"]) is None:
-            raise ValueError(f"bad shared-layer reference {node!r:.80}")
-        return built[node["same_as"]]
     name = node.get("type")
-    if name not in LAYERS:
+    if not isinstance(name, str) or name not in LAYERS:
         raise ValueError(f"unknown layer type {name!r:.80}; known: {', '.join(LAYERS)}")
     cls, config, make = LAYERS[name]
-    expected = {"type", "id", *config} | ({"layers"} if cls in CONTAINERS else set())
+    expected = {"type", *config} | ({"layers"} if cls in CONTAINERS else set())
     if not set(node) <= expected or not expected - optional <= set(node):
-        raise ValueError(f"{name} needs exactly the keys {sorted(expected)}, got {sorted(node)}")
-    if not isinstance(node["id"], int) or isinstance(node["id"], bool) or node["id"] in built:
-        raise ValueError(f"{name} has a bad or repeated id {node['id']!r:.80}")
+        raise ValueError(f"{name} needs exactly the keys {sorted(expected)}, got {capped(sorted(node))}")
     for key, (_, check) in config.items():
         if key in node and not check(node[key]):
             raise ValueError(f"{name}.{key} has a bad value {node[key]!r:.80} ({check.__name__.strip('_')} expected)")
-    if name == "Dense" and node["in_features"] * node["out_features"] > n_values:
-        raise ValueError(f"Dense({node['in_features']}→{node['out_features']}) needs more values than the file holds")
-    built[node["id"]] = None  # reserve the id: a child may not refer to its own container
-    children = []
-    if cls in CONTAINERS:
-        if not isinstance(node["layers"], list):
-            raise ValueError(f"{name}.layers must be a list")
-        children = [_build(child, built, n_values, optional) for child in node["layers"]]
-    layer = make(node, children)
-    built[node["id"]] = layer
-    return layer
+    return name, cls, make
+
+
+def _own_values(layer):
+    """How many values `layer` holds itself (its parameters and buffers), not counting its children."""
+    own = sum(member.value.size for _, member in layer.named_members() if isinstance(member, Parameter))
+    return own + sum(getattr(layer, name).size for name in layer.__dict__.get("_buffer_names", ()))

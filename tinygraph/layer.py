@@ -11,11 +11,13 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from . import checks
+from . import calls, checks
 from .calls import MACHINERY, Differentiable, layer_backward, layer_forward
-from .watch import output_shapes
+from .copies import copy_layers
+from .inference import inference
+from .watch import output_shapes, sample_shape
 from .parameter import FLOAT_DTYPES, Parameter
-from .text import Table, short_repr, summary_table
+from .text import Table, capped, model_repr, summary_table
 
 
 class Layer(Differentiable):
@@ -28,8 +30,18 @@ class Layer(Differentiable):
     optimizer sees them.
     """
 
-    training = True
+    _training = True
     dtype = np.dtype(np.float64)
+
+    @property
+    def training(self):
+        """True in training mode (`train()`), False in eval mode (`eval()`), and always False inside
+        `predict` and `evaluate` (which never change it: see `tinygraph.inference`)."""
+        return self._training and not (calls.inferring and calls.threads.state.inference)
+
+    @training.setter
+    def training(self, mode):
+        self._training = mode
 
     @classmethod
     def call_wrappers(cls):
@@ -164,24 +176,21 @@ class Layer(Differentiable):
     def predict(self, X, batch_size=None):
         """The model's output for `X` in evaluation mode, in batches of `batch_size` (None: all at once).
 
-        Each layer's `training` flag is restored afterwards. A model of several inputs takes a tuple.
+        The model is not changed: its layers' `training` flags read False only for this call, and
+        nothing is kept for a backward, so other threads may predict while one trains (see
+        `tinygraph.inference`). A model of several inputs takes a tuple.
         """
         if batch_size is not None:
             batch_size = checks.integer(f"{self!r}.predict", "batch_size", batch_size)
         inputs = X if isinstance(X, tuple) else (X,)
-        modes = [(layer, layer.training) for layer in self.all_layers()]
-        self.eval()
-        try:
+        with inference():
             n = len(inputs[0]) if inputs and np.ndim(inputs[0]) else 0
             if batch_size is None or n <= batch_size:
                 return self(*inputs)
             parts = [self(*(x[i : i + batch_size] for x in inputs)) for i in range(0, n, batch_size)]
-            if isinstance(parts[0], tuple):
-                return tuple(np.concatenate(outputs) for outputs in zip(*parts))
-            return np.concatenate(parts)
-        finally:
-            for layer, training in modes:
-                layer.training = training
+        if isinstance(parts[0], tuple):
+            return tuple(np.concatenate(outputs) for outputs in zip(*parts))
+        return np.concatenate(parts)
 
     def astype(self, dtype):
         """Convert every parameter, gradient, buffer and (from now on) activation to a float `dtype`.
@@ -196,8 +205,9 @@ class Layer(Differentiable):
         if dtype not in FLOAT_DTYPES:
             raise TypeError(f"{self!r}.astype: dtype must be np.float32 or np.float64")
         params = self.named_parameters()
-        values = {name: checks.as_numeric(p.value, dtype, f"{self!r}.astype: {name}") for name, p in params}
-        buffers = {name: checks.as_numeric(a, dtype, f"{self!r}.astype: {name}") for name, a in self.named_buffers()}
+        owner = f"{self!r}.astype"  # (once: the repr of a large model is long)
+        values = {name: checks.as_numeric(p.value, dtype, f"{owner}: {name}") for name, p in params}
+        buffers = {name: checks.as_numeric(a, dtype, f"{owner}: {name}") for name, a in self.named_buffers()}
         for name, p in params:
             grad = p.grad.astype(dtype) if p.has_grad else None
             p.value = values[name]
@@ -231,7 +241,7 @@ class Layer(Differentiable):
             missing = [name for name in targets if name not in state]
             unexpected = [name for name in state if name not in targets]
             if missing or unexpected:
-                raise ValueError(f"{owner}: missing {missing or 'nothing'}, unexpected {unexpected or 'nothing'}")
+                raise ValueError(f"{owner}: missing {capped(missing)}, unexpected {capped(unexpected)}")
         updates = []
         for name, target in targets.items():
             if name not in state:
@@ -241,11 +251,11 @@ class Layer(Differentiable):
                 raise TypeError(f"{owner}: {name!r} must be a NumPy array, got {type(value).__name__}")
             if value.shape != target.shape:
                 raise ValueError(f"{owner}: {name!r} has shape {value.shape}, the model expects {target.shape}")
-            if value.dtype != target.dtype:
-                raise ValueError(
-                    f"{owner}: {name!r} has dtype {value.dtype}, the model has {target.dtype} "
-                    f"(convert the model first with .astype(np.{value.dtype}))"
-                )
+            native = value.dtype.newbyteorder("=")  # a big-endian float64 is a float64
+            if native != target.dtype:
+                hint = (f"convert the model first with .astype(np.{native.name})" if native in FLOAT_DTYPES
+                        else "a model holds float32 or float64 values")
+                raise ValueError(f"{owner}: {name!r} has dtype {value.dtype}, the model has {target.dtype} ({hint})")
             updates.append((target, value))
         for target, value in updates:
             target[...] = value
@@ -264,37 +274,27 @@ class Layer(Differentiable):
             input_shape = sample_shape(self)
         elif isinstance(input_shape, (int, np.integer)):
             input_shape = (checks.integer(f"{self!r}.summary", "input_shape", input_shape),)
-        shapes = output_shapes(self, input_shape) if input_shape is not None else None
+        try:
+            shapes = output_shapes(self, input_shape) if input_shape is not None else None
+        except RecursionError:  # a model nested too deep for Python to run: the table still shows it
+            return Table(summary_table(self, None, "output shapes unknown: the model is nested too deep to run "
+                                                   "(RecursionError; see sys.setrecursionlimit)"))
         return Table(summary_table(self, shapes))
 
     def __repr__(self):
-        return short_repr(self)
+        return model_repr(self, Layer.__repr__)
+
+    def __deepcopy__(self, memo):  # the layers below are copied in a loop: any depth copies
+        return copy_layers(self, memo, Layer.__deepcopy__)
 
     def extra_repr(self):
         """The arguments shown inside `repr(layer)`'s parentheses (none by default)."""
         return ""
 
+    def nested_parts(self):
+        """`(name, children, joiner, suffix)` for a `repr` as `Name(child joiner child ..., suffix)`; None: `Name(extra_repr())`."""
+        return None
 
 
 MEMBERS = (Parameter, Layer)
 
-
-def sample_shape(layer):
-    """The shape of one sample `layer` expects, if it can tell, else None.
-
-    A layer with `in_features` (like `Dense`) expects `(in_features,)`, a graph of one input what the
-    layer taking it expects; any other layer expects what its first sub-layer that can tell expects, in
-    definition order.
-    """
-    width = getattr(layer, "in_features", None)
-    if isinstance(width, (int, np.integer)):
-        return (int(width),)
-    if hasattr(layer, "input_shapes"):  # a graph guesses one shape per input (tinygraph.graph)
-        shapes = layer.input_shapes()
-        return shapes[0] if len(shapes) == 1 else None
-    for _, member in layer.named_members():
-        if isinstance(member, Layer):
-            shape = sample_shape(member)
-            if shape is not None:
-                return shape
-    return None

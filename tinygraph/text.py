@@ -41,6 +41,18 @@ def table(header, rows, *, right=(), indent="", rule=False):
     return lines
 
 
+def capped(items, limit=5):
+    """A list for an error message, at most `limit` items shown: `['a', 'b', ... and 78 more]`, or `nothing`.
+
+    >>> capped([str(i) for i in range(100)], 3)
+    "['0', '1', '2', ... and 97 more]"
+    """
+    if not items:
+        return "nothing"
+    shown = ", ".join(repr(item) for item in items[:limit])
+    return f"[{shown}, ... and {len(items) - limit:,} more]" if len(items) > limit else f"[{shown}]"
+
+
 def short_repr(layer):
     """A layer's class name and arguments, without its children: `Dense(3→4)`, `Parallel(merge='add')`."""
     args = layer.extra_repr()
@@ -56,23 +68,74 @@ def nested_repr(name, parts, joiner, suffix="", width=100):
           >> Dense(128→10)
         )
     """
-    args = f" {joiner} ".join(parts) + (f", {suffix}" if suffix else "")
-    if len(name) + len(args) + 2 <= width and "\n" not in args:
-        return f"{name}({args})"
-    lines = [f"{name}("]
-    for i, part in enumerate(parts):
+    return _text(_nested_block(name, [_block(part) for part in parts], joiner, suffix, width))
+
+
+def model_repr(layer, generic):
+    """`repr(layer)` for a layer of layers nested to any depth, built without recursion.
+
+    A layer whose `nested_parts()` gives `(name, children, joiner, suffix)` shows as
+    `nested_repr(name, [repr of each child], joiner, suffix)`, any other as `short_repr(layer)`. A
+    child whose class has its own `__repr__` (not `generic`, the one that calls this) shows by it.
+    """
+    blocks, opened = {}, set()
+    stack = [layer]
+    while stack:
+        item = stack[-1]
+        if id(item) in blocks:
+            stack.pop()
+            continue
+        ours = item is layer or type(item).__repr__ is generic
+        parts = item.nested_parts() if ours else None
+        if parts is None:
+            blocks[id(item)] = _block(short_repr(item) if ours else repr(item))
+            continue
+        name, children, joiner, suffix = parts
+        waiting = [child for child in children if id(child) not in blocks and id(child) not in opened]
+        if waiting and id(item) not in opened:
+            opened.add(id(item))
+            stack.extend(reversed(waiting))
+            continue
+        shown = [blocks.get(id(child)) or _block(f"{type(child).__name__}(...)") for child in children]  # (...): holds itself
+        blocks[id(item)] = _nested_block(name, shown, joiner, suffix)
+        opened.discard(id(item))
+    return _text(blocks[id(layer)])
+
+
+# A block is a text as a list of lines `(indent, text)`: nesting one more level changes only the
+# indents, so a repr nested d deep costs time in proportion to its length, not d times more.
+
+
+def _block(text):
+    return [(0, line) for line in text.split("\n")]
+
+
+def _text(block):
+    return "\n".join(" " * indent + line for indent, line in block)
+
+
+def _nested_block(name, blocks, joiner, suffix, width=100):
+    if all(len(block) == 1 for block in blocks):
+        args = f" {joiner} ".join(block[0][1] for block in blocks) + (f", {suffix}" if suffix else "")
+        if len(name) + len(args) + 2 <= width:
+            return [(0, f"{name}({args})")]
+    lines = [(0, f"{name}(")]
+    for i, block in enumerate(blocks):
         lead = "  " if i == 0 or not joiner else f"  {joiner} "
-        lines.append(lead + part.replace("\n", "\n" + " " * len(lead)))
+        lines.append((0, lead + block[0][1]))
+        lines.extend((indent + len(lead), line) for indent, line in block[1:])
     if suffix:
-        lines.append(f"  {suffix}")
-    return "\n".join(lines + [")"])
+        lines.append((0, f"  {suffix}"))
+    lines.append((0, ")"))
+    return lines
 
 
-def summary_table(model, shapes):
+def summary_table(model, shapes, unknown="output shapes unknown: the model does not say its input shape; "
+                                          "pass summary(input_shape=...)"):
     """The text of `model.summary()`: one row per place a layer appears, nested layers indented under
     their container, with the shape of one sample of its output (from `shapes`, `{path: shape}`, or
     None when unknown) and the number of parameter values below it. A layer that appears again is
-    marked as shared and its parameters are not counted twice."""
+    marked as shared and its parameters are not counted twice. Without shapes, `unknown` says why."""
     rows = []
     seen = {}
     stack = [("", 0, model)]
@@ -94,7 +157,7 @@ def summary_table(model, shapes):
     lines = table(["layer", "output shape", "parameters"], rows, right={1, 2}, rule=True)
     lines.append(f"total parameters: {total:,} (trainable: {total:,})")
     if shapes is None:
-        lines.append("output shapes unknown: the model does not say its input shape; pass summary(input_shape=...)")
+        lines.append(unknown)
     return "\n".join(lines)
 
 

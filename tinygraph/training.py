@@ -16,9 +16,13 @@ import math
 import numpy as np
 
 from . import checks
-from .callbacks import History, as_callbacks
+from .callbacks import History, as_callbacks, begin_training, end_training
+from .inference import inference
 from .init import as_rng
+from .layer import Layer
+from .losses import Loss
 from .metrics import accuracy_for
+from .optim import Optimizer
 from .progress import Progress
 from .schedules import Schedule
 
@@ -46,9 +50,11 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
     NaN or Inf in the data is refused before training starts (the message names the first bad row).
     Training runs with NumPy's floating-point errors raised (`np.errstate`, for the loop only), so an
     overflow, or a loss that becomes NaN or Inf, stops `fit` at once with `FloatingPointError` naming
-    the epoch and step. The model keeps its weights if they are finite, and otherwise gets back those
-    it had when that epoch began: no training run ends with a model full of NaN.
+    the epoch and step; and since a trap can miss an overflow (inside a multi-threaded BLAS call), the
+    weights themselves are checked after every epoch. The model keeps its weights if they are finite,
+    and otherwise gets back those it had when that epoch began: no training run ends with NaN or Inf.
     """
+    check_parts(model, loss, optimizer)
     epochs = checks.integer("fit", "epochs", epochs, minimum=0)
     batch_size = checks.integer("fit", "batch_size", batch_size)
     if getattr(model, "n_outputs", 1) != 1:
@@ -67,13 +73,12 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
             raise ValueError("fit: validation_data must be a pair (X_val, target_val)") from None
         validation_data = check_data(model, X_val, target_val, "validation X", "validation target")
     check_finite_parameters(model, "fit")
-    rng = as_rng(seed)
+    rng = as_rng(seed, "fit", "seed")
     callbacks = as_callbacks(callbacks)
     bar = Progress(epochs, math.ceil(len(target) / batch_size), enabled=bool(progress),
                    stream=progress if hasattr(progress, "write") else None)
     history = History()
-    for callback in callbacks:
-        callback.on_train_begin(model)
+    callbacks = begin_training(callbacks, model)
     try:
         for epoch in range(epochs):
             order = rng.permutation(len(target)) if shuffle else slice(None)
@@ -89,9 +94,34 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
             if any(stop):
                 break
     finally:
-        for callback in callbacks:
-            callback.on_train_end(model)
+        end_training(callbacks, model)
     return history
+
+
+def check_parts(model, loss, optimizer):
+    """Refuse, before anything runs, a model, loss or optimizer that is not one, or an optimizer of another model."""
+    parts = (("model", model, Layer, "a tinygraph Layer"), ("loss", loss, Loss, "a Loss such as tg.MSE()"),
+             ("optimizer", optimizer, Optimizer, "an Optimizer such as tg.SGD(...)"))
+    for name, value, cls, example in parts:
+        if not isinstance(value, cls):
+            raise TypeError(f"fit: {name} must be {example}, got {checks.describe(value)}")
+    ours = {id(p) for p in model.parameters()}
+    if not any(id(p) in ours for p in optimizer.params):
+        raise ValueError(
+            f"fit: the optimizer holds none of the model's parameters, so training would change nothing (was it "
+            f"built on another model's? build it with {type(optimizer).__name__}(model.parameters(), ...))"
+        )
+
+
+def not_finite(model):
+    """The name of the first parameter or buffer of `model` holding NaN or Inf, or None."""
+    for name, p in model.named_parameters():
+        if not np.isfinite(p.value).all():
+            return f"parameter {name!r}"
+    for name, array in model.named_buffers():
+        if not np.isfinite(array).all():
+            return f"buffer {name!r}"
+    return None
 
 
 def train_epoch(model, loss, optimizer, X, target, batch_size, epoch, bar):
@@ -125,6 +155,9 @@ def train_epoch(model, loss, optimizer, X, target, batch_size, epoch, bar):
                 if bar.live:
                     seen = min(n_samples, (step + 1) * batch_size)
                     bar.update(epoch, step, total_loss / seen if per_sample else total_loss)
+            bad = not_finite(model)  # an overflow the traps did not see (in a BLAS thread) shows here
+            if bad:
+                raise FloatingPointError(f"the model's {bad} became NaN or Inf (found at the end of the epoch)")
     except FloatingPointError as error:
         keep_finite_weights(model, start_of_epoch)
         raise FloatingPointError(
@@ -138,15 +171,15 @@ def train_epoch(model, loss, optimizer, X, target, batch_size, epoch, bar):
 
 
 def check_finite_parameters(model, owner):
-    """`ValueError` naming the first parameter of `model` that holds NaN or Inf: training cannot start."""
-    for name, p in model.named_parameters():
-        if not np.isfinite(p.value).all():
-            raise ValueError(f"{owner}: the model's parameter {name!r} holds NaN or Inf; reinitialise or reload it first")
+    """`ValueError` naming the first parameter or buffer of `model` that holds NaN or Inf: training cannot start."""
+    bad = not_finite(model)
+    if bad:
+        raise ValueError(f"{owner}: the model's {bad} holds NaN or Inf; reinitialise or reload it first")
 
 
 def keep_finite_weights(model, fallback):
     """Give `model` back the weights of `fallback` (a state dict) unless all of its own are finite."""
-    if not all(np.isfinite(p.value).all() for p in model.parameters()):
+    if not_finite(model):
         model.load_state_dict(fallback)
 
 
@@ -164,8 +197,9 @@ def evaluate(model, loss, X, target, *, batch_size=None):
 
 def evaluate_checked(model, loss, X, target, batch_size):
     """`evaluate` on data `check_data` already accepted (fit checks its validation data once)."""
-    pred = model.predict(X if len(X) > 1 else X[0], batch_size=batch_size)
-    results = {"loss": loss(pred, target)}
+    with inference():  # nothing kept for a backward: other threads may evaluate while one trains
+        pred = model.predict(X if len(X) > 1 else X[0], batch_size=batch_size)
+        results = {"loss": loss(pred, target)}
     accuracy = accuracy_for(loss)
     if accuracy:
         results["accuracy"] = accuracy(pred, target)
@@ -193,7 +227,7 @@ def check_data(model, X, target, x_name, target_name, owner="fit"):
         raise ValueError(f"{owner}: the model takes {fewest} input(s), so {x_name} must be {expected}; got {got}")
     names = [f"{x_name}[{i}]" if isinstance(X, tuple) else x_name for i in range(len(inputs))]
     inputs = tuple(checks.as_numeric(x, model.dtype, f"{owner}: {name}") for x, name in zip(inputs, names))
-    target = np.asarray(target)
+    target = checks.as_array(target, f"{owner}: {target_name}")
     if target.dtype.kind not in "iu":  # integer labels stay integers; other targets take the model's dtype
         target = checks.as_numeric(target, model.dtype, f"{owner}: {target_name}")
     for x, name in zip(inputs, names):

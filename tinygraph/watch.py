@@ -4,12 +4,12 @@
 while nobody watches, a call pays one check for it (`calls.watchers`).
 """
 
-import copy
 from contextlib import contextmanager
 
 import numpy as np
 
 from . import calls
+from .copies import copied
 
 
 class Watcher:
@@ -37,14 +37,16 @@ class Watcher:
 def watching(watcher):
     """While active, `watcher` (a `Watcher`) sees every layer call in this thread. Watchers do not stack:
     the innermost one sees the calls."""
-    state = calls._threads.state
+    state = calls.threads.state
     outer = state.watcher
     state.watcher = watcher
-    calls.watchers += 1
+    with calls.counting:
+        calls.watchers += 1
     try:
         yield watcher
     finally:
-        calls.watchers -= 1
+        with calls.counting:
+            calls.watchers -= 1
         state.watcher = outer
 
 
@@ -59,8 +61,25 @@ class _ShapeWatcher(Watcher):
 def output_shapes(model, input_shape):
     """`{path: shape of one sample of its output}` for every layer, from one forward of zeros through a
     copy of `model` in eval mode (a shared layer: its first call). `input_shape` excludes the batch."""
-    probe = copy.deepcopy(model).eval()
+    probe = copied("summary", model).eval()
     paths = {id(layer): path for path, layer in probe.named_layers()}
     with watching(_ShapeWatcher()) as watcher:
         probe(np.zeros((1, *input_shape), dtype=probe.dtype))
     return {paths[key]: shape for key, shape in watcher.shapes.items() if key in paths}
+
+
+def sample_shape(layer):
+    """The shape of one sample `layer` expects, if it can tell, else None.
+
+    A layer with `in_features` (like `Dense`) expects `(in_features,)`, a graph of one input what the
+    layer taking it expects; any other layer expects what the first layer below it that can tell
+    expects, depth first in definition order.
+    """
+    for member in [layer, *(member for _, member in layer.walk())]:
+        width = getattr(member, "in_features", None)
+        if isinstance(width, (int, np.integer)) and not isinstance(width, bool):
+            return (int(width),)
+        if hasattr(member, "input_shapes"):  # a graph guesses one shape per input (tinygraph.graph)
+            shapes = member.input_shapes()
+            return shapes[0] if len(shapes) == 1 else None
+    return None

@@ -23,6 +23,7 @@ import warnings
 import numpy as np
 
 from .. import checks
+from ..copies import copied
 from ..layer import Layer
 from ..losses import Loss
 from ..watch import watching
@@ -66,7 +67,7 @@ def gradcheck(model, x, *, target=None, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0, 
     given = list(x) if isinstance(x, tuple) and isinstance(model, Layer) else [x]
     xs = [_input(value, i if len(given) > 1 else None) for i, value in enumerate(given)]
     notes = _low_precision(model, given, xs)
-    model = copy.deepcopy(model)
+    model = copied("gradcheck", model)
     rng = np.random.default_rng(seed)
     if isinstance(model, Layer):
         function = LayerFunction(model.astype(np.float64), xs, rng)

@@ -9,12 +9,11 @@
     ((2, 4), (2, 4))
 """
 
-import copy
-
 import numpy as np
 
 from .. import checks
 from ..graph import Graph
+from ..copies import copied
 from ..watch import Watcher, watching
 from ..layer import Layer
 from ..parameter import Parameter
@@ -98,7 +97,7 @@ def trace(model, x, dy=None, seed=0):
     if not isinstance(model, Layer):
         raise TypeError(f"trace: model must be a tinygraph Layer, got {type(model).__name__}")
     seed = checks.integer("trace", "seed", seed, minimum=0)
-    model = copy.deepcopy(model)
+    model = copied("trace", model)
     model.zero_grad()
     recorder = Recorder(model)
     with watching(recorder):

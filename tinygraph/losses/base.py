@@ -23,11 +23,59 @@ from abc import abstractmethod
 import numpy as np
 
 from .. import checks
-from ..calls import Differentiable, loss_backward, loss_forward
+from .. import calls
+from ..calls import Differentiable
 from ..checks import as_float, as_numeric
 from ..parameter import FLOAT_DTYPES
 
 REDUCTIONS = ("mean", "sum", "none")
+
+
+def loss_forward(forward):
+    """Wrap a loss's `forward` into a call: its unreduced losses become the loss's value (`self.reduce`:
+    mean, sum or none), and what it saved, with how it was reduced, waits for one `backward`."""
+
+    def forward_call(self, pred, target):
+        if self._saving is not None:  # super().forward(pred, target) inside this loss's own forward
+            return forward(self, pred, target)
+        state = calls.threads.state
+        if not state.depth:  # a new pass, unless inside `inference()`
+            if calls.inferring and state.inference:
+                return self.reduce(forward(self, pred, target))[0]
+            state.number += 1
+            state.no_grad = {}
+        self._saving = ()
+        try:
+            losses = forward(self, pred, target)
+        finally:
+            saved, self._saving = self._saving, None
+        value, how = self.reduce(losses)
+        self._keep((True, saved, how), state.number)
+        return value
+
+    return forward_call
+
+
+def loss_backward(backward):
+    """Wrap a loss's `backward`: take the most recent call, turn the gradient of the loss's value (None: 1)
+    into `dloss`, the gradient of the unreduced losses (`self.unreduce`), and hand over what was saved."""
+
+    def backward_call(self, dvalue=None):
+        if self._call is not None:  # super().backward(dloss) inside this loss's own backward
+            return backward(self, dvalue)
+        pending = self._calls
+        if not pending:
+            raise self._before_forward()
+        call = pending[-1]
+        dloss = self.unreduce(dvalue, call[2])  # checked before the call is taken: a wrong dloss loses nothing
+        pending.pop()
+        self._call = call
+        try:
+            return backward(self, dloss)
+        finally:
+            self._call = None
+
+    return backward_call
 
 
 class Loss(Differentiable):

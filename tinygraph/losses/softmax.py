@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import checks
-from ..checks import as_float, as_numeric
+from ..checks import as_array, as_float, as_numeric
 from ..parameter import FLOAT_DTYPES
 from .base import Loss
 
@@ -93,12 +93,16 @@ class SoftmaxCrossEntropy(Loss):
                 )
         if self.weight is not None and len(self.weight) != pred.shape[1]:
             raise ValueError(f"{self!r}: weight has {len(self.weight)} entries but pred has {pred.shape[1]} classes (axis 1)")
-        target = np.asarray(target)
+        if type(target) is not np.ndarray:
+            target = as_array(target, f"{self!r}: target")
         if target.ndim == pred.ndim - 1:
             return pred, self.check_labels(pred, target), True
         if self.ignore_index is not None:
             raise ValueError(f"{self!r}: ignore_index applies to integer labels, not to class probabilities")
         pred, target = self.pred_and_target(pred, target)
+        if not (target.min() >= 0 and target.max() <= 1):  # a negative "probability" would give a negative loss
+            raise ValueError(f"{self!r}: target probabilities must lie in [0, 1], got values in "
+                             f"[{target.min()}, {target.max()}]")
         return pred, target, False
 
     def check_labels(self, pred, labels):

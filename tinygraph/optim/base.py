@@ -12,6 +12,7 @@ schedule does) is as safe as the constructor (`opt.lr = float("nan")` is a `Valu
 """
 
 import inspect
+import warnings
 from abc import ABC, abstractmethod
 
 import numpy as np
@@ -81,8 +82,10 @@ class Optimizer(ABC):
         super().__setattr__(name, value if check is None else check(self, name, value))
 
     def step(self):
-        """Update every parameter that has a gradient, in place."""
+        """Update every parameter that has a gradient, in place (and warn if none has one: nearly always a
+        mistake, such as an optimizer built on another model's parameters)."""
         maximize = self.maximize
+        updated = False
         for p in self.params:
             g = p._grad
             if g is not p._zeros:  # p.has_grad, read directly: this loop runs for every parameter at every step
@@ -90,6 +93,13 @@ class Optimizer(ABC):
                 if state is None or state["dtype"] is not p.value.dtype:
                     state = self.state[p] = self.new_state(p, state)
                 self.update(p, -g if maximize else g, state)
+                updated = True
+        if not updated:
+            warnings.warn(
+                f"{type(self).__name__}.step: none of its {len(self.params)} parameters has a gradient, so nothing "
+                "changed (did backward run? was the optimizer built on this model's parameters?)",
+                UserWarning, stacklevel=2,
+            )
 
     def new_state(self, p, old):
         """The state of `p` before its first update; after `astype`, `old` state converted to its dtype."""

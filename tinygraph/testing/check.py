@@ -3,7 +3,8 @@
 import numpy as np
 
 from ..inspect.gradcheck import gradcheck
-from ..layer import Layer, sample_shape
+from ..layer import Layer
+from ..watch import sample_shape
 
 
 def check_layer(layer, x=None, *, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0, mode="auto", allow_zero=False):

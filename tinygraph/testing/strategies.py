@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from ..containers import Parallel, Residual, Sequential
-from ..layer import sample_shape
+from ..watch import sample_shape
 from ..layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 
 ACTIVATIONS = (Sigmoid, Tanh, ReLU)
