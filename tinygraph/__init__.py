@@ -15,6 +15,10 @@ from .inspect.trace import TraceRecord, trace
 from .io import load, save
 from .layer import Layer
 from .layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .layers import (  # images, sequences, normalisation
+    ELU, GELU, AvgPool1D, AvgPool2D, BatchNorm, Conv1D, Conv2D, Embedding, Flatten, LayerNorm, MaxPool1D, MaxPool2D,
+    Permute, Reshape, SiLU, Softplus,
+)
 from .losses import MSE, BinaryCrossEntropy, Loss, SoftmaxCrossEntropy, SumSquaredError
 from .optim import SGD, Adam, Optimizer
 from .parameter import Parameter
@@ -28,4 +32,8 @@ __all__ = [
     "Residual", "SGD", "Sequential", "Sigmoid", "Softmax", "SoftmaxCrossEntropy", "SumSquaredError", "Tanh",
     "TraceRecord", "article_network", "datasets", "evaluate", "fit", "gradcheck", "init", "load", "plot", "save",
     "trace", "train_article",
+]
+__all__ += [  # images, sequences, normalisation
+    "AvgPool1D", "AvgPool2D", "BatchNorm", "Conv1D", "Conv2D", "ELU", "Embedding", "Flatten", "GELU", "LayerNorm",
+    "MaxPool1D", "MaxPool2D", "Permute", "Reshape", "SiLU", "Softplus",
 ]

@@ -67,6 +67,7 @@ class Differentiable:
     """
 
     _saving = None  # while this object's forward runs: what it saved so far
+    checks_every_input = False  # True for a class with its own `as_input`: it sees every input, even a float array
     _call = None  # while this object's backward runs: the call it takes
 
     def __new__(cls, *args, **kwargs):
@@ -161,9 +162,10 @@ def layer_forward(forward):
     def forward_call(self, x, *more, needs_dx=True):
         if self._saving is not None:  # super().forward(...) inside this layer's own forward
             return forward(self, x, *more)
+        given = x
         if more:
             x, *more = [self.as_input(value) for value in (x, *more)]
-        elif type(x) is not np.ndarray or x.dtype is not self.dtype or x.ndim < 2:
+        elif type(x) is not np.ndarray or x.dtype is not self.dtype or x.ndim < 2 or self.checks_every_input:
             x = self.as_input(x)
         state = _threads.state
         depth = state.depth
@@ -174,6 +176,8 @@ def layer_forward(forward):
         if not needs_dx:
             for value in (x, *more):
                 no_grad[id(value)] = value
+        elif x is not given and id(given) in no_grad:  # a cast of an array that needs no gradient needs none
+            no_grad[id(x)] = x
         if watchers:
             _watch(self, "forward_begins", (x, *more))
         state.depth = depth + 1

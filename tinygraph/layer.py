@@ -35,6 +35,10 @@ class Layer(Differentiable):
     def call_wrappers(cls):
         return layer_forward, layer_backward
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.checks_every_input = cls.as_input is not Layer.as_input  # Embedding's indices, a container's anything
+
     @abstractmethod
     def forward(self, x):
         """Compute `y` from `x` and save what `backward` needs."""
