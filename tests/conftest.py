@@ -12,4 +12,4 @@ settings.register_profile("dev", deadline=None, max_examples=200)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # The script that regenerates the PyTorch reference numbers needs PyTorch; it is not a test module.
-collect_ignore = ["reference/make_torch_reference.py"]
+collect_ignore = ["reference/make_torch_reference.py", "reference/make_layer_reference.py"]
