@@ -16,12 +16,13 @@ MAX_LINES = 300
 # lowest first; a module may import modules of strictly lower levels (and `__init__` files are the front door)
 LEVELS = [
     ["parameter", "init"],
-    ["checks", "text"],
+    ["checks", "text", "layers.patches"],
     ["calls"],
     ["watch"],
     ["layer"],
-    ["layers.dense", "layers.activations", "layers.dropout", "layers.shape", "losses", "optim", "datasets"],
-    ["layers", "containers", "metrics", "callbacks", "progress"],
+    ["layers.dense", "layers.activations", "layers.dropout", "layers.shape", "losses", "optim", "datasets",
+     "layers.conv", "layers.pooling", "layers.norm", "layers.embedding"],
+    ["layers", "containers", "metrics", "callbacks", "progress", "io_layers"],
     ["training", "io", "inspect.trace", "inspect.gradcheck", "plot"],
     ["article", "testing.check", "testing.strategies"],
     ["testing"],

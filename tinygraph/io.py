@@ -18,6 +18,7 @@ import numpy as np
 
 from .containers import Parallel, Residual, Sequential
 from .layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .io_layers import IMAGE_LAYERS, VALUES, _axis, _boolean, _count, _number, _probability
 
 FORMAT_VERSION = 2  # 2 added the axis of Softmax and Parallel; version 1 files read with axis=-1
 READABLE_VERSIONS = (1, 2)
@@ -25,28 +26,8 @@ HEADER = "__tinygraph__"
 DTYPES = ("float32", "float64")
 
 
-def _count(value):
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 2**31
-
-
-def _number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _probability(value):
-    return _number(value) and 0 <= value < 1
-
-
-def _boolean(value):
-    return isinstance(value, bool)
-
-
 def _merge(value):
     return value in Parallel.MERGES
-
-
-def _axis(value):
-    return isinstance(value, int) and not isinstance(value, bool) and -64 <= value < 64
 
 
 def _one_child(config, children):
@@ -83,6 +64,8 @@ LAYERS = {
         lambda c, children: Parallel(*children, merge=c["merge"], axis=c.get("axis", -1)),
     ),
 }
+
+LAYERS.update(IMAGE_LAYERS)  # images, sequences, normalisation: io_layers.py
 CONTAINERS = (Sequential, Residual, Parallel)
 OPTIONAL_IN_V1 = {"axis"}
 NAMES = {cls: name for name, (cls, *_) in LAYERS.items()}
@@ -227,6 +210,8 @@ def _build(node, built, n_values, optional):
             raise ValueError(f"{name}.{key} has a bad value {node[key]!r:.80} ({check.__name__.strip('_')} expected)")
     if name == "Dense" and node["in_features"] * node["out_features"] > n_values:
         raise ValueError(f"Dense({node['in_features']}→{node['out_features']}) needs more values than the file holds")
+    if name in VALUES and VALUES[name](node) > n_values:
+        raise ValueError(f"{name} needs {VALUES[name](node)} values, more than the file holds")
     built[node["id"]] = None  # reserve the id: a child may not refer to its own container
     children = []
     if cls in CONTAINERS:

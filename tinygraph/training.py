@@ -145,8 +145,13 @@ def evaluate_checked(model, loss, X, target, batch_size):
 
 
 def check_data(model, X, target, x_name, target_name):
-    """`X` (and float targets) cast to the model's dtype; refused if not finite or of unequal length."""
-    X = checks.as_numeric(X, model.dtype, f"fit: {x_name}")
+    """`X` (and float targets) cast to the model's dtype; refused if not finite or of unequal length.
+
+    Integer `X` stays integer: it may be indices for an `Embedding`, and a float layer casts each batch.
+    """
+    X = np.asarray(X)
+    if X.dtype.kind not in "iu":
+        X = checks.as_numeric(X, model.dtype, f"fit: {x_name}")
     target = np.asarray(target)
     if target.dtype.kind not in "iu":  # integer labels stay integers; other targets take the model's dtype
         target = checks.as_numeric(target, model.dtype, f"fit: {target_name}")
