@@ -25,6 +25,7 @@ LEVELS = [
     ["layers", "containers", "metrics", "callbacks", "progress", "io_layers"],
     ["training", "io", "inspect.trace", "inspect.gradcheck", "plot"],
     ["article", "testing.check", "testing.strategies"],
+    ["testing.images"],
     ["testing"],
     ["inspect.selfcheck"],
     ["cli"],

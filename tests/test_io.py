@@ -182,3 +182,51 @@ def test_a_version_2_file_must_say_every_setting(tmp_path):
     np.savez(tmp_path / "v2.npz", **arrays)
     with pytest.raises(ValueError, match=r"Softmax needs exactly the keys \['axis', 'id', 'type'\]"):
         tg.load(tmp_path / "v2.npz")
+
+
+# -- images, sequences, normalisation --------------------------------------------------------------------
+
+from tinygraph.testing import conv_nets, norm_layers, sequence_nets  # noqa: E402
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(conv_nets() | sequence_nets() | norm_layers())
+def test_round_trip_of_random_conv_nets_and_norm_layers(tmp_path, net_and_x):
+    net, x = net_and_x
+    net(x)  # moves BatchNorm's running statistics away from 0 and 1
+    tg.save(net, tmp_path / "net.npz")
+    loaded = tg.load(tmp_path / "net.npz")
+    assert repr(loaded) == repr(net) and list(loaded.state_dict()) == list(net.state_dict())
+    np.testing.assert_array_equal(loaded.predict(x), net.predict(x))
+
+
+def test_an_embedding_model_round_trips_in_float32(tmp_path):
+    net = tg.Sequential(tg.Embedding(6, 3, rng=0), tg.Permute(2, 1), tg.Conv1D(3, 2, 2, rng=1), tg.ELU(0.5),
+                        tg.AvgPool1D(3), tg.Flatten(), tg.Reshape(2, 1), tg.Flatten(), tg.Dense(2, 1)).astype(np.float32)
+    tg.save(net, tmp_path / "e.npz")
+    loaded = tg.load(tmp_path / "e.npz")
+    x = np.array([[0, 5, 2, 2]])
+    assert loaded.dtype == np.float32 and repr(loaded) == repr(net)
+    np.testing.assert_array_equal(loaded.predict(x), net.predict(x))
+
+
+@pytest.mark.parametrize("node", [
+    {"type": "Conv2D", "id": 0, "in_channels": 100, "out_channels": 100, "kernel_size": [100, 100], "stride": [1, 1],
+     "padding": [0, 0], "bias": False},
+    {"type": "Embedding", "id": 0, "num_embeddings": 10**6, "embedding_dim": 10**3},
+    {"type": "LayerNorm", "id": 0, "normalized_shape": [10**5, 10**5], "eps": 1e-5},
+])
+def test_a_header_asking_for_more_values_than_the_file_holds_is_refused(tmp_path, node):
+    path = write_npz(tmp_path / "big.npz", good_header(model=node), weight=np.ones(2))
+    with pytest.raises(ValueError, match=f"{node['type']} needs \\d+ values, more than the file holds"):
+        tg.load(path)
+
+
+@pytest.mark.parametrize("key, value", [("kernel_size", [0, 3]), ("kernel_size", 3), ("padding", [-1, 0]),
+                                        ("stride", [1, 1, 1, 1, 1, 1, 1, 1, 1])])
+def test_bad_conv_settings_in_a_file_are_refused(tmp_path, key, value):
+    node = {"type": "Conv2D", "id": 0, "in_channels": 1, "out_channels": 1, "kernel_size": [1, 1], "stride": [1, 1],
+            "padding": [0, 0], "bias": False, key: value}
+    path = write_npz(tmp_path / "bad.npz", good_header(version=2, model=node), **{"weight": np.ones((1, 1, 1, 1))})
+    with pytest.raises(ValueError, match=f"Conv2D.{key} has a bad value"):
+        tg.load(path)

@@ -6,6 +6,8 @@ their input, Softmax its output, the smooth ones (GELU, ELU, SiLU, Softplus) the
 None overflows or warns, even at ±1e4.
 """
 
+import math
+
 import numpy as np
 
 from .. import checks
@@ -110,6 +112,9 @@ class Softmax(Layer):
         return "" if self.axis == -1 else f"axis={self.axis}"
 
 
+SQRT_2_OVER_PI = math.sqrt(2 / math.pi)  # a Python float: it keeps float32 arrays float32
+
+
 class GELU(Layer):
     """The Gaussian error linear unit in its tanh form, as `torch.nn.GELU(approximate="tanh")`:
 
@@ -121,8 +126,8 @@ class GELU(Layer):
 
     def forward(self, x):
         c = np.clip(x, -100, 100)  # equal to x wherever t is not exactly ±1
-        t = np.tanh(np.sqrt(2 / np.pi) * (c + 0.044715 * c**3))
-        slope = 0.5 * (1 + t) + 0.5 * c * (1 - t * t) * np.sqrt(2 / np.pi) * (1 + 3 * 0.044715 * c * c)
+        t = np.tanh(SQRT_2_OVER_PI * (c + 0.044715 * c**3))
+        slope = 0.5 * (1 + t) + 0.5 * c * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * c * c)
         self.save_for_backward(slope.astype(x.dtype, copy=False))
         return 0.5 * x * (1 + t)
 

@@ -45,7 +45,7 @@ class Patches:
         cols = np.empty((self.channels, *self.kernel, self.n, *self.out), dtype=x.dtype)
         for offset in np.ndindex(*self.kernel):  # kh·kw copies, each of the whole batch
             cols[(slice(None), *offset)] = padded[(slice(None), slice(None), *self.windows(offset))]
-        return cols.reshape(self.channels * math.prod(self.kernel), -1)
+        return cols.reshape(self.channels * math.prod(self.kernel), self.n * math.prod(self.out))
 
     def col2im(self, dcols):
         """The transpose of `columns`: add each column back onto the pixels of its window -> `(n, C, *size)`."""
@@ -67,8 +67,8 @@ class Patches:
 
     def batch_first(self, y):
         """`(C_out, n·prod(out))`, as the product `W @ cols` gives it -> `(n, C_out, *out)`."""
-        return np.ascontiguousarray(y.reshape(-1, self.n, *self.out).swapaxes(0, 1))
+        return np.ascontiguousarray(y.reshape(len(y), self.n, *self.out).swapaxes(0, 1))
 
     def channels_first(self, dy):
         """The inverse of `batch_first`: `(n, C_out, *out)` -> `(C_out, n·prod(out))`."""
-        return dy.swapaxes(0, 1).reshape(dy.shape[1], -1)
+        return dy.swapaxes(0, 1).reshape(dy.shape[1], self.n * math.prod(self.out))

@@ -7,7 +7,8 @@
     def test_my_layer():
         check_layer(MyLayer(4, 3))
 
-The Hypothesis strategies `layers()`, `arrays_for(layer)`, `networks()` and `graphs()` generate
+The Hypothesis strategies `layers()`, `arrays_for(layer)`, `networks()` and `graphs()` (and, for images,
+sequences and normalisation, `conv_nets()`, `sequence_nets()`, `norm_layers()`, `embeddings()`) generate
 float64 inputs kept where sigmoid and tanh do not saturate and away from ReLU's kink at 0, so a
 failing example shrinks to a real bug instead of to numerical noise. They need Hypothesis
 (`pip install hypothesis`, part of `tinygraph[test]`), and so does importing this module.
@@ -25,6 +26,7 @@ except ModuleNotFoundError as error:
     raise ModuleNotFoundError("tinygraph.testing needs Hypothesis: pip install hypothesis (or 'tinygraph[test]')") from error
 
 from .check import check_layer
+from .images import SMOOTH, conv_nets, embeddings, norm_layers, sequence_nets, signed
 from .strategies import (
     ACTIVATIONS, arrays_for, batch_sizes, graphs, layers, matrices, networks, random_dense, seeds, values, widths,
 )
@@ -33,3 +35,4 @@ __all__ = [
     "ACTIVATIONS", "arrays_for", "batch_sizes", "check_layer", "graphs", "layers", "matrices", "networks",
     "random_dense", "seeds", "values", "widths",
 ]
+__all__ += ["SMOOTH", "conv_nets", "embeddings", "norm_layers", "sequence_nets", "signed"]  # images, sequences, norms
