@@ -23,7 +23,7 @@ LEVELS = [
     ["layers.dense", "layers.activations", "layers.dropout", "layers.shape", "losses", "optim", "datasets",
      "layers.conv", "layers.pooling", "layers.norm", "layers.embedding"],
     ["layers", "containers", "metrics", "callbacks", "progress", "io_layers"],
-    ["training", "io", "inspect.trace", "inspect.gradcheck", "plot"],
+    ["training", "io", "inspect.trace", "inspect.gradcheck", "plot", "models"],
     ["article", "testing.check", "testing.strategies"],
     ["testing.images"],
     ["testing"],
