@@ -34,6 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 import tinygraph as tg  # noqa: E402
 from tinygraph.cli import mlp  # noqa: E402
 
+import images  # noqa: E402  (benchmarks/images.py)
+
 try:
     import torch
 except ImportError:
@@ -350,6 +352,9 @@ def main(argv=None):
         for i, (side, (seconds, accuracy)) in enumerate(results):
             print_row(f"digits 64-128-10, {epochs} epochs" if i == 0 else "", side, f"{seconds:10.3f} s ",
                       f"{seconds / sk_seconds:5.2f}x", f"test accuracy {accuracy:.2%}" + (", target <= 0.5x" if i == 0 else ""))
+
+    print()
+    images.run(best_times, memory, print_row, quick)  # Conv2D, the digits CNN, a conv step's memory
 
     print()
     for name, make_step, steps in [("article", article_tinygraph, 1000 if quick else 10000),

@@ -14,7 +14,7 @@ from .. import checks
 from ..init import initial_values
 from ..layer import Layer
 from ..parameter import Parameter
-from .patches import Patches
+from .patches import patches_for
 
 
 class Convolution(Layer):
@@ -80,7 +80,7 @@ class Convolution(Layer):
                 f"{self!r}: expected {self.in_channels} input channels, got {x.shape[1]} (input shape {x.shape}, "
                 f"channels on axis 1 as {self.axes_text})"
             )
-        patches = Patches(x.shape, self.kernel_size, self.stride, self.padding)
+        patches = patches_for(x.shape, self.kernel_size, self.stride, self.padding)
         if any(k > s for k, s in zip(self.kernel_size, patches.padded)):
             raise ValueError(
                 f"{self!r}: kernel_size {self.kernel_size} is larger than the padded input {patches.padded} "

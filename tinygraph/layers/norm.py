@@ -17,21 +17,23 @@ def normalize(x, axes, eps):
     """`x_hat = (x - mean) / sqrt(var + eps)` over `axes` (biased variance); returns
     `(x_hat, inv_std, mean, var)`, the statistics kept with their axes (`keepdims`)."""
     mean = x.mean(axis=axes, keepdims=True)
-    var = x.var(axis=axes, keepdims=True)
+    centered = x - mean
+    var = (centered * centered).mean(axis=axes, keepdims=True)
     inv_std = 1 / np.sqrt(var + eps)
-    return (x - mean) * inv_std, inv_std, mean, var
+    return centered * inv_std, inv_std, mean, var
 
 
 def normalize_backward(dx_hat, x_hat, inv_std, axes):
     """The input gradient of `normalize`, from `dx_hat = dL/dx_hat`, with `m` values per mean over `axes`:
 
-        dx = inv_std * (dx_hat - mean(dx_hat) - x_hat * mean(dx_hat * x_hat))
+        dx = inv_std / m * (m * dx_hat - sum(dx_hat) - x_hat * sum(dx_hat * x_hat))
 
     The first term is the direct path; the second is the path through the mean (every `x` moves it
     by `1/m`); the third, the path through the variance (`d var / d x = 2 (x - mean) / m`).
     """
-    return inv_std * (
-        dx_hat - dx_hat.mean(axis=axes, keepdims=True) - x_hat * (dx_hat * x_hat).mean(axis=axes, keepdims=True)
+    m = dx_hat.size // inv_std.size
+    return (inv_std / m) * (
+        m * dx_hat - dx_hat.sum(axis=axes, keepdims=True) - x_hat * (dx_hat * x_hat).sum(axis=axes, keepdims=True)
     )
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import checks
 from ..layer import Layer
-from .patches import Patches
+from .patches import patches_for
 
 
 class Pooling(Layer):
@@ -33,7 +33,7 @@ class Pooling(Layer):
             raise ValueError(f"{self!r}: expected input of shape {self.axes_text}, got shape {x.shape}")
         if any(k > s for k, s in zip(self.kernel_size, x.shape[2:])):
             raise ValueError(f"{self!r}: kernel_size {self.kernel_size} is larger than the input {x.shape[2:]} (shape {x.shape})")
-        patches = Patches(x.shape, self.kernel_size, self.stride, (0,) * self.dims)
+        patches = patches_for(x.shape, self.kernel_size, self.stride, (0,) * self.dims)
         return patches, patches.columns(x).reshape(x.shape[1], math.prod(self.kernel_size), len(x) * math.prod(patches.out))
 
     def extra_repr(self):
@@ -51,15 +51,14 @@ class MaxPool(Pooling):
 
     def forward(self, x):
         patches, cols = self.windows_of(x)  # (C, k·k, n·ho·wo)
-        where = cols.argmax(axis=1)[:, None]  # which element of each window is its maximum
-        y = np.take_along_axis(cols, where, axis=1)[:, 0]  # (C, n·ho·wo)
-        self.save_for_backward(patches, where, cols.shape)
-        return patches.batch_first(y)
+        where = cols.argmax(axis=1)  # (C, n·ho·wo): which element of each window is its maximum
+        self.save_for_backward(patches, where)
+        return patches.batch_first(cols.max(axis=1))
 
     def backward(self, dy):
-        patches, where, shape = self.pop_saved()
-        dcols = np.zeros(shape, dtype=dy.dtype)
-        np.put_along_axis(dcols, where, patches.channels_first(dy)[:, None], axis=1)  # all of dy to the max
+        patches, where = self.pop_saved()
+        position = np.arange(math.prod(self.kernel_size))[:, None]  # (k·k, 1): each element of a window
+        dcols = (position == where[:, None]) * patches.channels_first(dy)[:, None]  # all of dy to the max, 0 elsewhere
         return patches.col2im(dcols)
 
 
