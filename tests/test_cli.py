@@ -190,3 +190,11 @@ def test_cnn_options_that_make_no_sense_are_usage_errors(args, message, capsys):
         main(["train", *args], out=io.StringIO())
     assert info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_train_digits_cnn_with_its_defaults_reaches_98_5_percent():
+    # seed 0, the default; examples/cnn_seeds.py trains seeds 0-4 and docs/cnn.md records them all
+    out = io.StringIO()
+    assert main(["train", "digits", "--model", "cnn"], out=out) == 0
+    accuracy = float(out.getvalue().split("test accuracy: ")[1].split("%")[0])
+    assert accuracy >= 98.5

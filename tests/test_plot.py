@@ -166,3 +166,17 @@ def test_matplotlib_is_imported_only_to_draw_and_never_pyplot():
         "assert 'matplotlib' in sys.modules and 'matplotlib.pyplot' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-W", "error", "-c", script], check=True, cwd=Path(__file__).parents[1])
+
+
+def test_plot_images_draws_a_grid_of_feature_maps_and_refuses_a_wrong_shape(tmp_path):
+    pytest.importorskip("matplotlib")
+    import tinygraph as tg
+    from tinygraph.plot import plot_images
+
+    maps = tg.Conv2D(1, 5, 3, padding=1, rng=0)(np.random.default_rng(0).standard_normal((1, 1, 8, 8)))[0]
+    plot_images(maps, tmp_path / "maps.png", titles=[f"map {k}" for k in range(5)], columns=3)
+    assert (tmp_path / "maps.png").read_bytes()[1:4] == b"PNG"
+    with pytest.raises(ValueError, match=r"plot_images: images must have shape \(k, H, W\) with k >= 1, got \(8, 8\)"):
+        plot_images(np.zeros((8, 8)), tmp_path / "bad.png")
+    with pytest.raises(ValueError, match="plot_images: 5 images but 2 titles"):
+        plot_images(maps, tmp_path / "bad.png", titles=["a", "b"])
