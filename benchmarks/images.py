@@ -96,22 +96,23 @@ def digits_epoch_torch():
     torch.manual_seed(0)
     nn = torch.nn
     model = nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(1, 16, 3, padding=1), nn.MaxPool2d(2), nn.BatchNorm2d(16), nn.ReLU(),
+        nn.Conv2d(16, 32, 3, padding=1), nn.MaxPool2d(2), nn.BatchNorm2d(32), nn.ReLU(),
         nn.Flatten(), nn.Linear(128, 10),
     )
     loss, opt = nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
 
-    def epoch():
-        model.train()
-        order = torch.randperm(len(X))
-        for i in range(0, len(X), 32):
-            batch = order[i : i + 32]
-            opt.zero_grad(set_to_none=True)
-            loss(model(X[batch]), y[batch]).backward()
-            opt.step()
+    return lambda: torch_epoch(model.train(), loss, opt, X, y)
 
-    return epoch
+
+def torch_epoch(model, loss, opt, X, y, batch_size=32):
+    """One epoch of a PyTorch training loop, as its users write it: shuffle, then step through batches."""
+    order = torch.randperm(len(X))
+    for i in range(0, len(X), batch_size):
+        batch = order[i : i + batch_size]
+        opt.zero_grad(set_to_none=True)
+        loss(model(X[batch]), y[batch]).backward()
+        opt.step()
 
 
 def conv_training_step():

@@ -263,12 +263,7 @@ def digits_torch(train, test, epochs):
     loss, opt = torch.nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     start = time.perf_counter()
     for _ in range(epochs):
-        order = torch.randperm(len(X))
-        for i in range(0, len(X), 32):
-            batch = order[i : i + 32]
-            opt.zero_grad(set_to_none=True)
-            loss(model(X[batch]), y[batch]).backward()
-            opt.step()
+        images.torch_epoch(model, loss, opt, X, y)
     seconds = time.perf_counter() - start
     with torch.no_grad():
         predicted = model(torch.from_numpy(test[0])).argmax(1).numpy()

@@ -174,7 +174,7 @@ def test_train_digits_cnn_runs_on_the_images(tmp_path):
     assert main(["train", "digits", "--model", "cnn", "--epochs", "1", "--save", str(tmp_path / "cnn.npz")], out=out) == 0
     lines = out.getvalue().splitlines()
     assert lines[0] == "digits: 1438 training and 359 test samples of shape (1, 8, 8)"
-    assert lines[1] == "model: Sequential(" and lines[2:4] == ["  Conv2D(1→16, kernel_size=3, padding=1)", "  >> BatchNorm(16)"]
+    assert lines[1] == "model: Sequential(" and lines[2:4] == ["  Conv2D(1→16, kernel_size=3, padding=1)", "  >> MaxPool2D(kernel_size=2)"]
     assert lines[-2].startswith("test accuracy: ")
     model = tg.load(tmp_path / "cnn.npz")
     assert model.predict(np.zeros((2, 1, 8, 8))).shape == (2, 10) and len(model.named_buffers()) == 4

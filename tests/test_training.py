@@ -350,10 +350,12 @@ def hand_written_fit(net, X, target, epochs, batch_size, lr):
 @given(graphs())
 def test_fit_trains_any_graph_of_layers_as_the_hand_written_loop_does(net_and_x):
     graph, x = net_and_x
-    graph.eval()  # Dropout off: both runs compute the same function
-    net = tg.Sequential(tg.Dense(x.shape[1], x.shape[1], rng=0), graph)  # something to train in every graph
+    n_out = graph(x).shape[1]
+    # Something to train in every graph (the last bias always learns, even after a dead ReLU). Both runs
+    # train in training mode, and the twin is a copy, so a Dropout draws the same masks in both.
+    net = tg.Sequential(tg.Dense(x.shape[1], x.shape[1], rng=0), graph, tg.Dense(n_out, n_out, rng=1))
     twin = copy.deepcopy(net)
-    target = np.random.default_rng(0).standard_normal(net(x).shape)
+    target = np.random.default_rng(0).standard_normal((len(x), n_out))
     start = net.state_dict()
     history = tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.01), x, target, epochs=3, batch_size=4,
                      shuffle=False, progress=False)
