@@ -25,6 +25,8 @@ class Container(Layer):
                 raise TypeError(f"{type(self).__name__}: argument {i} must be a Layer, got {checks.describe(layer)}")
         self.layers = list(layers)
 
+    checks_every_input = False  # its input goes to its children as it is: they check it
+
     def as_input(self, x):
         return x
 

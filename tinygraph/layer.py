@@ -37,7 +37,8 @@ class Layer(Differentiable):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        cls.checks_every_input = cls.as_input is not Layer.as_input  # Embedding's indices, a container's anything
+        if "as_input" in cls.__dict__:  # its own check sees every input (Embedding's indices), unless it says not
+            cls.checks_every_input = cls.__dict__.get("checks_every_input", True)
 
     @abstractmethod
     def forward(self, x):
