@@ -62,12 +62,12 @@ def conv_gemms():
     cols = rng.standard_normal((k, N_BATCH * SIZE * SIZE)).astype(np.float32)
     W = rng.standard_normal((C_OUT, k)).astype(np.float32)
     y = np.empty((C_OUT, cols.shape[1]), np.float32)
-    dW = np.empty_like(W)
+    dW_T = np.empty((k, C_OUT), np.float32)
     dcols = np.empty_like(cols)
 
     def step():
         np.matmul(W, cols, out=y)  # forward: (32, 144) @ (144, 50176)
-        np.matmul(y, cols.T, out=dW)  # weight gradient: (32, 50176) @ (50176, 144)
+        np.matmul(cols, y.T, out=dW_T)  # weight gradient, transposed as the layer computes it: (144, 50176) @ (50176, 32)
         np.matmul(W.T, y, out=dcols)  # patch gradient: (144, 32) @ (32, 50176)
 
     return step

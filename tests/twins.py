@@ -120,19 +120,26 @@ class SneakyDecayDense(tg.Dense):
 class OverwritingCol2imConv2D(tg.Conv2D):
     """col2im assigns each window's gradient instead of adding it: overlapping windows lose all but one."""
 
-    def backward(self, dy):
-        patches, cols = self.pop_saved()
-        dy = patches.channels_first(dy)
-        W = self.weight.value.reshape(self.out_channels, -1)
-        self.weight.grad += (dy @ cols.T).reshape(self.weight.value.shape)
-        if self.bias is not None:
-            self.bias.grad += dy.sum(axis=1)
-        dcols = (W.T @ dy).reshape(patches.channels, *patches.kernel, patches.n, *patches.out)
-        dx = np.zeros((patches.channels, patches.n, *patches.padded))
-        for offset in np.ndindex(*patches.kernel):
-            dx[(slice(None), slice(None), *patches.windows(offset))] = dcols[(slice(None), *offset)]
-        inside = tuple(slice(p, p + s) for p, s in zip(patches.padding, patches.size))
-        return np.ascontiguousarray(dx[(slice(None), slice(None), *inside)].swapaxes(0, 1))
+    def patches_of(self, x):
+        return OverwritingPatches(super().patches_of(x))
+
+
+class OverwritingPatches:
+    """Patches whose col2im has `=` where the real one has `+=`."""
+
+    def __init__(self, patches):
+        self.patches = patches
+
+    def __getattr__(self, name):
+        return getattr(self.patches, name)
+
+    def col2im(self, dcols):
+        p = self.patches
+        dcols = dcols.reshape(p.channels, *p.kernel, p.n, *p.columns_grid)
+        dx = np.zeros(p.padded_shape, dtype=dcols.dtype)
+        for in_cols, in_padded in p.offsets:
+            dx[in_padded] = dcols[in_cols]
+        return p.unpadded(dx)
 
 
 class TwoTermBatchNorm(tg.BatchNorm):

@@ -65,7 +65,8 @@ class Convolution(Layer):
         patches, cols = self.pop_saved()
         dy = patches.channels_first(dy)  # (C_out, n·prod(out))
         W = self.weight.value.reshape(self.out_channels, -1)
-        self.weight.grad += (dy @ cols.T).reshape(self.weight.value.shape)
+        self.weight.grad += (cols @ dy.T).T.reshape(self.weight.value.shape)  # dy @ cols.T, as its transpose:
+        # the same sum, which BLAS splits better over threads when the long axis is the shared one
         if self.bias is not None:
             self.bias.grad += dy.sum(axis=1)
         if self.needs_dx:  # False for the model's own input in training: nobody needs that gradient

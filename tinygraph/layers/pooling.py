@@ -34,7 +34,7 @@ class Pooling(Layer):
         if any(k > s for k, s in zip(self.kernel_size, x.shape[2:])):
             raise ValueError(f"{self!r}: kernel_size {self.kernel_size} is larger than the input {x.shape[2:]} (shape {x.shape})")
         patches = patches_for(x.shape, self.kernel_size, self.stride, (0,) * self.dims)
-        return patches, patches.columns(x).reshape(x.shape[1], math.prod(self.kernel_size), len(x) * math.prod(patches.out))
+        return patches, patches.columns(x).reshape(x.shape[1], math.prod(self.kernel_size), patches.n_columns)
 
     def extra_repr(self):
         def text(values):
