@@ -16,6 +16,9 @@ Where the speed is:
 - `columns` copies each of the `kh·kw` shifted windows of the whole batch in one NumPy assignment,
   and `col2im` adds them back the same way: the Python loop runs `kh·kw` times per call, never per
   pixel, and everything else is the matrix products.
+- With stride 1 on images the columns take each output row at the padded width (`Patches.wide`):
+  every window offset is then one shift of the flattened padded images, and each copy or addition
+  runs over whole rows instead of `wo` values at a time.
 - Windows that tile the input (stride = kernel, no padding, sizes that divide: the usual pooling)
   are one reshape and one transposing copy each way, with nothing to add up.
 - The geometry of an input shape is worked out once (`patches_for` keeps it), with the slices of every
