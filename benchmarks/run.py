@@ -40,6 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 import tinygraph as tg  # noqa: E402
 from tinygraph.cli import mlp  # noqa: E402
 
+import images  # noqa: E402  (benchmarks/images.py)
+
 try:
     import torch
 except ImportError:
@@ -275,12 +277,7 @@ def digits_torch(train, test, epochs):
     loss, opt = torch.nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     start = time.perf_counter()
     for _ in range(epochs):
-        order = torch.randperm(len(X))
-        for i in range(0, len(X), 32):
-            batch = order[i : i + 32]
-            opt.zero_grad(set_to_none=True)
-            loss(model(X[batch]), y[batch]).backward()
-            opt.step()
+        images.torch_epoch(model, loss, opt, X, y)
     seconds = time.perf_counter() - start
     with torch.no_grad():
         predicted = model(torch.from_numpy(test[0])).argmax(1).numpy()
@@ -414,6 +411,9 @@ def main(argv=None):
             print_row(workload, "training alone", f"{plain:10.3f} s ", f"{1:5.2f}x", "")
             print_row("", "tg.explain (train, record, write)", f"{recorded:10.3f} s ", f"{recorded / plain:5.2f}x",
                       f"page {os.path.getsize(page) / 1e6:.2f} MB")
+
+    print()
+    images.run(best_times, memory, print_row, quick)  # Conv2D, the digits CNN, a conv step's memory
 
     print()
     for name, make_step, steps in [("article", article_tinygraph, 1000 if quick else 10000),

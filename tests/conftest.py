@@ -14,3 +14,4 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # The script that regenerates the PyTorch reference numbers needs PyTorch; it is not a test module.
 collect_ignore = ["reference/make_torch_reference.py", "reference/make_torch_training_reference.py"]
 collect_ignore += ["reference/make_graph_reference.py"]  # graphs of layers
+collect_ignore += ["reference/make_layer_reference.py"]  # images, sequences, normalisation

@@ -22,5 +22,7 @@ def test_quick_benchmark_runs_and_prints_every_ratio():
         assert workload in text, workload
     for side in ["hand-written NumPy", "8 matrix products", "tinygraph fit", "scikit-learn MLPClassifier"]:
         assert side in text, side
-    assert sum(1 for line in lines if line.startswith("memory, ")) == 2
+    assert sum(1 for line in lines if line.startswith("memory, ")) == 3
+    for workload in ["Conv2D 3x3 16->32", "3 matrix products", "digits CNN, one epoch", "memory, Conv2D step"]:
+        assert workload in text, workload
     assert len(ratios) >= 7, ratios  # article 2, MLP 3, digits 2, without PyTorch

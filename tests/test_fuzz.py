@@ -64,8 +64,16 @@ def every_layer():
     ]
 
 
-@pytest.mark.parametrize("layer", every_layer(), ids=repr)
-@given(x=any_array(), dy=any_array())
+def image_layers():
+    return [
+        tg.Conv2D(2, 3, 2, padding=1, rng=0), tg.Conv1D(2, 2, 2, stride=2, rng=0), tg.MaxPool2D(2), tg.AvgPool2D(2, stride=1),
+        tg.MaxPool1D(2), tg.AvgPool1D(2), tg.Flatten(), tg.Reshape(-1), tg.Permute(2, 1), tg.BatchNorm(2), tg.LayerNorm(2),
+        tg.GELU(), tg.ELU(), tg.SiLU(), tg.Softplus(),
+    ]
+
+
+@pytest.mark.parametrize("layer", every_layer() + image_layers(), ids=repr)
+@given(x=any_array(max_dims=4, max_side=4), dy=any_array(max_dims=4, max_side=4))
 def test_layers_give_a_result_or_a_documented_error(layer, x, dy):
     with warnings.catch_warnings():
         if non_finite(x) or non_finite(dy):
@@ -74,7 +82,8 @@ def test_layers_give_a_result_or_a_documented_error(layer, x, dy):
             y = layer(x)
         except DOCUMENTED:
             return
-        assert isinstance(y, np.ndarray) and y.dtype == np.float64 and y.ndim == np.ndim(x) >= 2 and len(y) == len(x)
+        assert isinstance(y, np.ndarray) and y.dtype == np.float64 and y.ndim >= 2 and len(y) == len(x)
+        assert y.ndim == np.ndim(x) or isinstance(layer, (tg.Flatten, tg.Reshape))
         try:
             dx = layer.backward(dy)
         except DOCUMENTED:
@@ -631,3 +640,24 @@ def test_the_command_line_ends_in_an_exit_code_and_at_most_one_error_line(tmp_pa
     if code:
         assert err.splitlines()[-1].startswith(("tinygraph: error: ", "tinygraph train: error: ",
                                                 "tinygraph demo: error: ", "tinygraph gradcheck: error: "))
+
+# -- images, sequences, normalisation --------------------------------------------------------------------
+
+
+
+@given(x=any_array(max_dims=3, max_side=4), dy=any_array(max_dims=4, max_side=4))
+def test_embedding_gives_rows_or_a_documented_error(x, dy):
+    layer = tg.Embedding(3, 2, rng=0)
+    with warnings.catch_warnings():
+        if non_finite(dy):
+            warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            y = layer(x)
+        except DOCUMENTED:
+            assert not (x.dtype.kind in "iu" and x.ndim >= 1 and (x.size == 0 or (x.min() >= 0 and x.max() < 3)))
+            return
+        assert y.shape == (*x.shape, 2) and y.dtype == np.float64
+        try:
+            assert layer.backward(dy) is None
+        except DOCUMENTED:
+            return

@@ -11,14 +11,26 @@ from tinygraph.io import HEADER, LAYERS
 
 
 def every_layer_kind():
+    """One layer of every type, on integer indices `(n, 4)` in [0, 10) (an `Embedding` comes first)."""
     shared = tg.Dense(3, 3, rng=2)
     return tg.Sequential(
+        tg.Sequential(tg.Embedding(10, 1, rng=6), tg.Flatten()),
         tg.Dense(4, 3, rng=0), tg.Sigmoid(), shared, tg.Tanh(), shared,
         tg.Sequential(tg.ReLU(), tg.Dense(3, 2, bias=False, rng=1)),
         tg.Residual(tg.Sequential(tg.LeakyReLU(0.2), tg.Dense(2, 2, rng=3))),
         tg.Parallel(tg.Softmax(), tg.Identity(), tg.Dropout(0.3), merge="concat"),
         tg.Parallel(tg.Dense(6, 2, rng=4), tg.Dense(6, 2, rng=5), merge="add"),
         merges(),
+        images(),
+    )
+
+
+def images():
+    """The image, sequence and norm layers, on 4 features."""
+    return tg.Sequential(
+        tg.Reshape(1, 4), tg.Conv1D(1, 2, 2, padding=1, rng=7), tg.BatchNorm(2), tg.ELU(), tg.MaxPool1D(2),
+        tg.AvgPool1D(1), tg.Permute(2, 1), tg.LayerNorm((2, 2)), tg.Reshape(1, 2, 2), tg.Conv2D(1, 2, 1, rng=8),
+        tg.MaxPool2D(1), tg.AvgPool2D(1), tg.Flatten(), tg.GELU(), tg.SiLU(), tg.Softplus(),
     )
 
 
@@ -34,9 +46,9 @@ def test_round_trip_of_every_layer_kind_gives_identical_predictions(tmp_path):
     tg.save(model, path)
     loaded = tg.load(path)
     assert repr(loaded) == repr(model)
-    x = np.random.default_rng(0).standard_normal((5, 4))
+    x = np.random.default_rng(0).integers(0, 10, (5, 4))
     np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
-    assert loaded[2] is loaded[4], "weight sharing survives the round trip"
+    assert loaded[3] is loaded[5], "weight sharing survives the round trip"
     assert list(loaded.state_dict()) == list(model.state_dict())
 
 
@@ -55,7 +67,7 @@ def test_float32_models_load_as_float32(tmp_path):
     tg.save(model, tmp_path / "m.npz")
     loaded = tg.load(tmp_path / "m.npz")
     assert loaded.dtype == np.float32 and all(p.value.dtype == np.float32 for p in loaded.parameters())
-    x = np.ones((2, 4), dtype=np.float32)
+    x = np.ones((2, 4), dtype=int)
     np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
 
 
@@ -294,7 +306,7 @@ def test_every_layer_type_is_in_the_sample_and_says_how_many_values_it_holds():
     assert {NAMES[type(layer)] for layer in model.all_layers()} == set(LAYERS), "add the new type to every_layer_kind()"
     assert sizes_that_are_wrong(model, SIZES) == []
     forgets_the_bias = dict(SIZES, Dense=lambda c: c["in_features"] * c["out_features"])
-    assert sizes_that_are_wrong(model, forgets_the_bias) == ["0", "2", "6.layer.1", "8.0", "8.1"]
+    assert sizes_that_are_wrong(model, forgets_the_bias) == ["1", "3", "7.layer.1", "9.0", "9.1"]
 
 
 def write_flat(path, layers, **arrays):
@@ -337,3 +349,50 @@ def test_a_container_that_holds_itself_is_shown_but_not_saved(tmp_path):
     with pytest.raises(ValueError, match="save: Sequential contains itself"):
         tg.save(loop, tmp_path / "loop.npz")
     assert os.listdir(tmp_path) == []
+
+# -- images, sequences, normalisation --------------------------------------------------------------------
+
+from tinygraph.testing import conv_nets, norm_layers, sequence_nets  # noqa: E402
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(conv_nets() | sequence_nets() | norm_layers())
+def test_round_trip_of_random_conv_nets_and_norm_layers(tmp_path, net_and_x):
+    net, x = net_and_x
+    net(x)  # moves BatchNorm's running statistics away from 0 and 1
+    tg.save(net, tmp_path / "net.npz")
+    loaded = tg.load(tmp_path / "net.npz")
+    assert repr(loaded) == repr(net) and list(loaded.state_dict()) == list(net.state_dict())
+    np.testing.assert_array_equal(loaded.predict(x), net.predict(x))
+
+
+def test_an_embedding_model_round_trips_in_float32(tmp_path):
+    net = tg.Sequential(tg.Embedding(6, 3, rng=0), tg.Permute(2, 1), tg.Conv1D(3, 2, 2, rng=1), tg.ELU(0.5),
+                        tg.AvgPool1D(3), tg.Flatten(), tg.Reshape(2, 1), tg.Flatten(), tg.Dense(2, 1)).astype(np.float32)
+    tg.save(net, tmp_path / "e.npz")
+    loaded = tg.load(tmp_path / "e.npz")
+    x = np.array([[0, 5, 2, 2]])
+    assert loaded.dtype == np.float32 and repr(loaded) == repr(net)
+    np.testing.assert_array_equal(loaded.predict(x), net.predict(x))
+
+
+@pytest.mark.parametrize("node", [
+    {"type": "Conv2D", "id": 0, "in_channels": 100, "out_channels": 100, "kernel_size": [100, 100], "stride": [1, 1],
+     "padding": [0, 0], "bias": False},
+    {"type": "Embedding", "id": 0, "num_embeddings": 10**6, "embedding_dim": 10**3},
+    {"type": "LayerNorm", "id": 0, "normalized_shape": [10**5, 10**5], "eps": 1e-5},
+])
+def test_a_header_asking_for_more_values_than_the_file_holds_is_refused(tmp_path, node):
+    path = write_npz(tmp_path / "big.npz", good_header(model=node), weight=np.ones(2))
+    with pytest.raises(ValueError, match=f"layer 0 \\({node['type']}\\) needs more values than the file holds"):
+        tg.load(path)
+
+
+@pytest.mark.parametrize("key, value", [("kernel_size", [0, 3]), ("kernel_size", 3), ("padding", [-1, 0]),
+                                        ("stride", [1, 1, 1, 1, 1, 1, 1, 1, 1])])
+def test_bad_conv_settings_in_a_file_are_refused(tmp_path, key, value):
+    node = {"type": "Conv2D", "id": 0, "in_channels": 1, "out_channels": 1, "kernel_size": [1, 1], "stride": [1, 1],
+            "padding": [0, 0], "bias": False, key: value}
+    path = write_npz(tmp_path / "bad.npz", good_header(version=2, model=node), **{"weight": np.ones((1, 1, 1, 1))})
+    with pytest.raises(ValueError, match=f"Conv2D.{key} has a bad value"):
+        tg.load(path)

@@ -194,3 +194,16 @@ def test_plot_graph_without_matplotlib_says_what_to_install(tmp_path, monkeypatc
     hide(monkeypatch, "matplotlib")
     with pytest.raises(ModuleNotFoundError, match=r"plotting needs matplotlib"):
         plot.plot_graph(tg.Graph(x, tg.Tanh()(x)), tmp_path / "x.png")
+
+def test_plot_images_draws_a_grid_of_feature_maps_and_refuses_a_wrong_shape(tmp_path):
+    pytest.importorskip("matplotlib")
+    import tinygraph as tg
+    from tinygraph.plot import plot_images
+
+    maps = tg.Conv2D(1, 5, 3, padding=1, rng=0)(np.random.default_rng(0).standard_normal((1, 1, 8, 8)))[0]
+    plot_images(maps, tmp_path / "maps.png", titles=[f"map {k}" for k in range(5)], columns=3)
+    assert (tmp_path / "maps.png").read_bytes()[1:4] == b"PNG"
+    with pytest.raises(ValueError, match=r"plot_images: images must have shape \(k, H, W\) with k >= 1, got \(8, 8\)"):
+        plot_images(np.zeros((8, 8)), tmp_path / "bad.png")
+    with pytest.raises(ValueError, match="plot_images: 5 images but 2 titles"):
+        plot_images(maps, tmp_path / "bad.png", titles=["a", "b"])

@@ -328,3 +328,89 @@ OPTIMIZER_TWINS = {  # twin: the option whose reference cases it must fail
     CoupledDecayAdamW: "weight_decay", UndampedSGD: "dampening", ForgetsMaxAdam: "amsgrad",
     UncenteredRMSprop: "centered", DescendingAdagrad: "maximize",
 }
+
+# -- images, sequences, normalisation -----------------------------------------------------------------
+
+
+class OverwritingCol2imConv2D(tg.Conv2D):
+    """col2im assigns each window's gradient instead of adding it: overlapping windows lose all but one."""
+
+    def patches_of(self, x):
+        return OverwritingPatches(super().patches_of(x))
+
+
+class OverwritingPatches:
+    """Patches whose col2im has `=` where the real one has `+=`."""
+
+    def __init__(self, patches):
+        self.patches = patches
+
+    def __getattr__(self, name):
+        return getattr(self.patches, name)
+
+    def col2im(self, dcols):
+        p = self.patches
+        dcols = dcols.reshape(p.channels, *p.kernel, p.n, *p.columns_grid)
+        dx = np.zeros(p.padded_shape, dtype=dcols.dtype)
+        for in_cols, in_padded in p.offsets:
+            dx[in_padded] = dcols[in_cols]
+        return p.unpadded(dx)
+
+
+class TwoTermBatchNorm(tg.BatchNorm):
+    """dx forgets the path through the variance: dx = inv_std * (dx_hat - mean(dx_hat))."""
+
+    def backward(self, dy):
+        x_hat, inv_std, axes, training = self.pop_saved()
+        self.weight.grad += (dy * x_hat).sum(axis=axes)
+        self.bias.grad += dy.sum(axis=axes)
+        dx_hat = dy * self.weight.value.reshape(inv_std.shape)
+        return inv_std * (dx_hat - dx_hat.mean(axis=axes, keepdims=True))
+
+
+class BiasedRunningVarBatchNorm(tg.BatchNorm):
+    """Moves running_var towards the biased batch variance (PyTorch uses the unbiased one)."""
+
+    def forward(self, x):
+        y = super().forward(x)
+        if self.training:
+            m = x.size // self.num_features
+            axes = (0, *range(2, x.ndim))
+            unbiased = x.var(axis=axes) * (m / (m - 1))
+            self.running_var = self.running_var - self.momentum * unbiased + self.momentum * x.var(axis=axes)
+        return y
+
+
+class LastIndexWinsEmbedding(tg.Embedding):
+    """dW[x] += dy: NumPy's buffered fancy-index add keeps only one of the repeated indices."""
+
+    def backward(self, dy):
+        x = self.pop_saved()
+        dW = np.zeros_like(self.weight.value)
+        dW[x] += dy
+        self.weight.grad += dW
+
+
+class AllTiesMaxPool2D(tg.MaxPool2D):
+    """Routes dy to every element equal to the window's maximum (PyTorch: the first one only)."""
+
+    def forward(self, x):
+        patches, cols = self.windows_of(x)
+        y = cols.max(axis=1)
+        self.save_for_backward(patches, cols == y[:, None])
+        return patches.batch_first(y)
+
+    def backward(self, dy):
+        patches, at_max = self.pop_saved()
+        return patches.col2im(at_max * patches.channels_first(dy)[:, None])
+
+
+class ExactGELU(tg.GELU):
+    """The erf form of GELU, not the tanh one: differs from PyTorch's approximate='tanh' by up to 5e-4."""
+
+    def forward(self, x):
+        from math import erf, sqrt
+
+        cdf = np.vectorize(lambda v: 0.5 * (1 + erf(v / sqrt(2))))(x)
+        self.save_for_backward(cdf)
+        return x * cdf

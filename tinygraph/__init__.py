@@ -18,6 +18,10 @@ from .io import load, save
 from .layer import Layer
 from .layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .layers import Add, Concat, Multiply
+from .layers import (  # images, sequences, normalisation
+    ELU, GELU, AvgPool1D, AvgPool2D, BatchNorm, Conv1D, Conv2D, Embedding, Flatten, LayerNorm, MaxPool1D, MaxPool2D,
+    Permute, Reshape, SiLU, Softplus,
+)
 from .losses import L1, MSE, BCEWithLogits, BinaryCrossEntropy, Huber, Loss, SoftmaxCrossEntropy, SumSquaredError
 from .optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, clip_grad_norm
 from .parameter import Parameter
@@ -35,3 +39,7 @@ __all__ = [
     "AdamW", "Adagrad", "BCEWithLogits", "Huber", "L1", "RMSprop", "clip_grad_norm", "schedules",
 ]
 __all__ += ["Add", "Concat", "Graph", "Input", "Multiply"]  # graphs of layers
+__all__ += [  # images, sequences, normalisation
+    "AvgPool1D", "AvgPool2D", "BatchNorm", "Conv1D", "Conv2D", "ELU", "Embedding", "Flatten", "GELU", "LayerNorm",
+    "MaxPool1D", "MaxPool2D", "Permute", "Reshape", "SiLU", "Softplus",
+]

@@ -105,6 +105,8 @@ class Differentiable:
                 setattr(cls, name, wrapped)
         if "forward" in cls.__dict__:
             cls.__call__ = cls.forward  # layer(x) is layer.forward(x), without a step in between
+        if "as_input" in cls.__dict__:  # its own check sees every input (Embedding's indices) unless it says not
+            cls.checks_every_input = cls.__dict__.get("checks_every_input", True)
 
     @classmethod
     def call_wrappers(cls):
@@ -193,11 +195,12 @@ def layer_forward(forward):
             if not threads.state.depth and not threads.state.inference:  # ...or another thread's forward
                 raise self._run_elsewhere()
             return forward(self, x, *more)
+        given = x
         if more:
             if isinstance(x, Symbolic):  # called on graph nodes: record the call, compute nothing
                 return x.record(self, (x, *more))
             x, *more = [self.as_input(value) for value in (x, *more)]
-        elif type(x) is not np.ndarray or x.dtype is not self.dtype or x.ndim < 2:
+        elif type(x) is not np.ndarray or x.dtype is not self.dtype or x.ndim < 2 or self.checks_every_input:
             if isinstance(x, Symbolic):
                 return x.record(self, (x,))
             x = self.as_input(x)
@@ -212,6 +215,8 @@ def layer_forward(forward):
         if not needs_dx:
             for value in (x, *more):
                 no_grad[id(value)] = value
+        elif x is not given and id(given) in no_grad:  # a cast of an array that needs no gradient needs none
+            no_grad[id(x)] = x
         call_needs_dx = not no_grad or id(x) not in no_grad or bool(more) and any(id(v) not in no_grad for v in more)
         if not call_needs_dx and not self.passes_none and self._holds_layers():
             return self._with_every_dx(x, more, needs_dx)

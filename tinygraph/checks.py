@@ -33,6 +33,20 @@ def integer(owner, name, value, minimum=1):
     return int(value)
 
 
+def integers(owner, name, value, count, minimum=1):
+    """`value` (an int, or a tuple or list of `count` ints) as a tuple of `count` ints >= `minimum`.
+
+    What `kernel_size=3` or `kernel_size=(3, 5)` means: one size for every spatial axis, or one each.
+    """
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * count
+    if len(values) != count:
+        raise ValueError(f"{name_of(owner)}: {name} must be an int or {count} ints, got {value!r:.80}")
+    for item in values:
+        if not isinstance(item, numbers.Integral) or isinstance(item, bool) or item < minimum:
+            raise ValueError(f"{name_of(owner)}: {name} must be an int >= {minimum} or {count} of them, got {value!r:.80}")
+    return tuple(int(item) for item in values)
+
+
 def number(owner, name, value, low=None, high=None, low_open=False, high_open=True):
     """`value` as a finite float in the given range; `ValueError` naming the range otherwise.
 

@@ -14,6 +14,7 @@ from .explain import explain
 from .io import save
 from .layers import Dense, Dropout, ReLU, Sigmoid, Tanh
 from .losses import SoftmaxCrossEntropy, SumSquaredError
+from .models import digits_cnn
 from .optim import SGD, Adam
 from .inspect.selfcheck import builtin_cases, run_checks
 from .text import table
@@ -27,6 +28,19 @@ DATASETS = {
     "xor": (lambda rng: datasets.xor(n_samples=400, noise=0.1, seed=rng), "8", 50),
 }
 ACTIVATIONS = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid}
+MODELS = {"mlp": None, "cnn": 20}  # --model -> its default epochs (None: the dataset's)
+
+
+def check_model_options(args):
+    """`--model cnn` trains on images and has no hidden widths, activation or dropout to choose: a usage error."""
+    if args.model != "cnn":
+        return
+    if args.dataset != "digits":
+        args.parser.error(f"--model cnn needs images: only the digits dataset has them, not {args.dataset}")
+    given = [option for option, value in (("--hidden", args.hidden), ("--activation", args.activation),
+                                          ("--dropout", args.dropout)) if value is not None]
+    if given:
+        args.parser.error(f"{', '.join(given)}: options of --model mlp; --model cnn is tinygraph.models.digits_cnn")
 
 
 def checked(convert, ok, rule):
@@ -71,16 +85,18 @@ def build_parser():
     )
     train.add_argument("dataset", choices=sorted(DATASETS))
     train.add_argument("--epochs", type=positive_int, help="passes over the training set (digits 50, spirals 100, ...)")
-    train.add_argument("--hidden", type=widths, help="hidden layer widths, comma-separated (digits 128, spirals 64,64)")
-    train.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu", help="default relu")
-    train.add_argument("--dropout", type=probability, default=0.0, help="Dropout after each hidden layer (default 0)")
+    train.add_argument("--model", choices=sorted(MODELS), default="mlp",
+                       help="mlp (default): Dense layers; cnn: a small CNN on the 8x8 images (digits only, 20 epochs)")
+    train.add_argument("--hidden", type=widths, help="mlp: hidden layer widths, comma-separated (digits 128, spirals 64,64)")
+    train.add_argument("--activation", choices=sorted(ACTIVATIONS), help="mlp: default relu")
+    train.add_argument("--dropout", type=probability, help="mlp: Dropout after each hidden layer (default 0)")
     train.add_argument("--lr", type=positive_float, default=0.1, help="learning rate (default 0.1)")
     train.add_argument("--momentum", type=non_negative_float, default=0.9, help="SGD momentum (default 0.9)")
     train.add_argument("--batch-size", type=positive_int, default=32, help="default 32")
     train.add_argument("--seed", type=seed, default=0, help="seed for data, split, weights and shuffling (default 0)")
     train.add_argument("--save", metavar="PATH", help="save the trained model to PATH (.npz)")
     train.add_argument("--plot", metavar="PNG", help="write loss/accuracy curves (and, for 2-D data, the decision boundary)")
-    train.set_defaults(run=run_train)
+    train.set_defaults(run=run_train, parser=train)
     add_explain(commands)
     return parser
 
@@ -121,6 +137,7 @@ def check_outputs(args):
 
 
 def run_train(args, out):
+    check_model_options(args)
     check_outputs(args)
     load, default_hidden, default_epochs = DATASETS[args.dataset]
     rng = np.random.default_rng(args.seed)
@@ -128,15 +145,20 @@ def run_train(args, out):
         X, y = load(rng)
     except ModuleNotFoundError as error:
         raise CommandError(str(error)) from error
+    if args.model == "cnn":
+        X = X.reshape(len(X), 1, 8, 8)  # the digits as images: (n, channels, height, width)
     (X_train, y_train), (X_test, y_test) = datasets.train_test_split(X, y, test_fraction=0.2, seed=rng)
-    hidden = args.hidden or widths(default_hidden)
-    epochs = args.epochs or default_epochs
-    sizes = [X.shape[1], *hidden, int(y.max()) + 1]
-    fits_in_memory("--hidden", sum(n_in * n_out + n_out for n_in, n_out in zip(sizes, sizes[1:])))
-    net = mlp(sizes, ACTIVATIONS[args.activation], rng, args.dropout)
+    epochs = args.epochs or MODELS[args.model] or default_epochs
+    if args.model == "cnn":
+        net = digits_cnn(int(y.max()) + 1, rng)
+    else:
+        sizes = [X.shape[1], *(args.hidden or widths(default_hidden)), int(y.max()) + 1]
+        fits_in_memory("--hidden", sum(n_in * n_out + n_out for n_in, n_out in zip(sizes, sizes[1:])))
+        net = mlp(sizes, ACTIVATIONS[args.activation or "relu"], rng, args.dropout or 0.0)
     loss = SoftmaxCrossEntropy()
     optimizer = SGD(net.parameters(), lr=args.lr, momentum=args.momentum)
-    print(f"{args.dataset}: {len(X_train)} training and {len(X_test)} test samples of {X.shape[1]} features", file=out)
+    samples = f"{X.shape[1]} features" if X.ndim == 2 else f"shape {X.shape[1:]}"
+    print(f"{args.dataset}: {len(X_train)} training and {len(X_test)} test samples of {samples}", file=out)
     print(f"model: {net!r}, SoftmaxCrossEntropy, {optimizer!r}", file=out)
     print("(val_ columns: the test samples, evaluated after each epoch; they do not steer training)", file=out)
     history = fit(

@@ -25,6 +25,7 @@ class Container(Layer):
         self.layers = list(layers)
 
     passes_none = True  # backward passes None on: see tinygraph.calls
+    checks_every_input = False  # its input goes to its children as it is: they check it
 
     def as_input(self, x):
         return x

@@ -106,6 +106,8 @@ class Graph(Layer):
     def n_outputs(self):
         return len(self.outputs)
 
+    checks_every_input = False  # its inputs go to its layers as they are: they check them
+
     def as_input(self, x):
         return x if type(x) is np.ndarray else np.asarray(x)  # each layer checks the rest (an Embedding takes integers)
 

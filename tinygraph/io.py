@@ -15,7 +15,6 @@ count after), and every array must fit before it is read.
 """
 
 import json
-import math
 import zipfile
 
 import numpy as np
@@ -25,6 +24,7 @@ from .graph import Graph
 from .graph_io import graph_from, json_object, wiring
 from .header import FORMAT_VERSION, HEADER, flatten, read_header
 from .layers import Add, Concat, Dense, Dropout, Identity, LeakyReLU, Multiply, ReLU, Sigmoid, Softmax, Tanh
+from .io_layers import IMAGE_LAYERS, VALUES, _axis, _boolean, _count, _number, _probability
 from .npz import Archive, as_path, open_regular, write_atomically
 from .parameter import Parameter
 from .text import capped
@@ -32,28 +32,8 @@ from .text import capped
 MAX_LAYERS = 100_000  # a file describing more layers is refused: each costs memory, whatever its size
 
 
-def _count(value):
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 2**31
-
-
-def _number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _probability(value):
-    return _number(value) and 0 <= value < 1
-
-
-def _boolean(value):
-    return isinstance(value, bool)
-
-
 def _merge(value):
     return value in Parallel.MERGES
-
-
-def _axis(value):
-    return isinstance(value, int) and not isinstance(value, bool) and -64 <= value < 64
 
 
 def _one_child(config, children):
@@ -95,6 +75,8 @@ LAYERS = {
     "Concat": (Concat, {"axis": (lambda layer: layer.axis, _axis)}, lambda c, children: Concat(c["axis"])),
     "Graph": (Graph, {"wiring": (wiring, json_object)}, graph_from),
 }
+
+LAYERS.update(IMAGE_LAYERS)  # images, sequences, normalisation: io_layers.py
 CONTAINERS = (Sequential, Residual, Parallel, Graph)
 OPTIONAL_IN_V1 = {"axis"}
 NAMES = {cls: name for name, (cls, *_) in LAYERS.items()}
@@ -105,6 +87,7 @@ NAMES = {cls: name for name, (cls, *_) in LAYERS.items()}
 SIZES = {
     "Dense": lambda c: c["in_features"] * c["out_features"] + (c["out_features"] if c["bias"] else 0),
 }
+SIZES.update(VALUES)  # the image, sequence and norm layers: io_layers.py
 
 
 def save(model, path):

@@ -32,6 +32,7 @@ class Layer(Differentiable):
 
     _training = True
     dtype = np.dtype(np.float64)
+    checks_every_input = False  # True for a class with its own `as_input` (calls.py): it sees every input
 
     @property
     def training(self):
@@ -150,11 +151,8 @@ class Layer(Differentiable):
 
     def named_buffers(self):
         """`[(name, array), ...]` for every buffer of this layer and its sub-layers (`"1.running_mean"`)."""
-        return [
-            (f"{path}.{name}" if path else name, getattr(layer, name))
-            for path, layer in self.named_layers()
-            for name in layer.__dict__.get("_buffer_names", ())
-        ]
+        return [(f"{path}.{name}" if path else name, getattr(layer, name))
+                for path, layer in self.named_layers() for name in layer.__dict__.get("_buffer_names", ())]
 
     # -- modes, gradients, dtype, state -----------------------------------------------------------
 

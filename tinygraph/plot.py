@@ -78,6 +78,37 @@ def plot_run(history, path, predict=None, X=None, y=None, title=None, xlabel="ep
     figure.savefig(path, format="png")
 
 
+def plot_images(images, path, titles=None, title=None, columns=8):
+    """Write a grid of grayscale pictures to the PNG `path`: digits, filters, feature maps.
+
+    `images` is `(k, H, W)` (or `(k, 1, H, W)`, one channel); each picture gets its own grey scale, from
+    its lowest value (black) to its highest (white), and `titles` (k strings) go above them, `columns`
+    to a row. The feature maps of a convolution's first layer for one image are `conv(x)[0]`.
+
+    >>> import io
+    >>> png = io.BytesIO()
+    >>> plot_images(np.arange(32.0).reshape(2, 4, 4), png, titles=["a", "b"])
+    >>> png.getvalue()[1:4]
+    b'PNG'
+    """
+    images = np.asarray(images, dtype=np.float64)
+    if images.ndim == 4 and images.shape[1] == 1:
+        images = images[:, 0]
+    if images.ndim != 3 or len(images) == 0:
+        raise ValueError(f"plot_images: images must have shape (k, H, W) with k >= 1, got {images.shape}")
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(f"plot_images: {len(images)} images but {len(titles)} titles")
+    columns = min(checks.integer("plot_images", "columns", columns), len(images))
+    rows = -(-len(images) // columns)
+    figure, _ = new_figure(0, title, grid=(rows, columns), size=1.6)
+    for i, (ax, picture) in enumerate(zip(figure.axes, images)):
+        ax.imshow(picture, cmap="gray", interpolation="nearest")
+        ax.set_title(titles[i] if titles is not None else "", fontsize=8)
+    for ax in figure.axes:
+        ax.set_axis_off()
+    figure.savefig(path, format="png")
+
+
 def curve_panels(history):
     """`[(ylabel, {key: values})]`: the losses, then the accuracies if `history` has any."""
     history = getattr(history, "history", history)  # a History from fit, or its dict
@@ -107,18 +138,20 @@ def decision_grid(function, predict, X, y, resolution):
     return xx, yy, classes.reshape(xx.shape), X, y, n_classes
 
 
-def new_figure(n_axes, title):
-    """A figure of `n_axes` side by side on an Agg canvas, and its axes."""
+def new_figure(n_axes, title, grid=None, size=None):
+    """A figure of `n_axes` side by side on an Agg canvas, and its axes (or a `grid` of `(rows, columns)`
+    axes of `size` inches each)."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ModuleNotFoundError as error:
         raise ModuleNotFoundError("plotting needs matplotlib: pip install 'tinygraph[plot]'") from error
-    figure = Figure(figsize=(4.5 * n_axes, 4), layout="constrained")
+    rows, columns = grid or (1, n_axes)
+    figure = Figure(figsize=(size * columns, size * rows + 0.4) if size else (4.5 * n_axes, 4), layout="constrained")
     FigureCanvasAgg(figure)
     if title:
         figure.suptitle(title)
-    return figure, figure.subplots(1, n_axes, squeeze=False)[0]
+    return figure, figure.subplots(rows, columns, squeeze=False).ravel() if grid else figure.subplots(1, n_axes, squeeze=False)[0]
 
 
 def draw_curves(ax, ylabel, curves, xlabel):

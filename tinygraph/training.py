@@ -206,6 +206,12 @@ def evaluate_checked(model, loss, X, target, batch_size):
     return results
 
 
+def as_input(x, dtype, name):
+    """`x` as an array: integers as they are, anything else cast to `dtype` (see `check_data`)."""
+    x = checks.as_array(x, name)
+    return x if x.dtype.kind in "iu" else checks.as_numeric(x, dtype, name)
+
+
 def check_reduced(function, loss):
     """`ValueError` for a loss with `reduction="none"`: `function` needs one number per batch."""
     if getattr(loss, "reduction", None) == "none":
@@ -218,7 +224,10 @@ def check_reduced(function, loss):
 def check_data(model, X, target, x_name, target_name, owner="fit"):
     """`(X, target)` with `X` as a tuple of arrays (one per input of the model; a tuple `X` gives several) cast to
     the model's dtype, and float targets too; refused if not finite or of unequal length. The errors name
-    `owner` (the function that was given the data)."""
+    `owner` (the function that was given the data).
+
+    Integer `X` stays integer: it may be indices for an `Embedding`, and a float layer casts each batch.
+    """
     inputs = X if isinstance(X, tuple) else (X,)
     fewest, most = getattr(model, "arity", (1, 1))
     if not fewest <= len(inputs) <= most:
@@ -226,7 +235,7 @@ def check_data(model, X, target, x_name, target_name, owner="fit"):
         got = f"a tuple of {len(inputs)}" if isinstance(X, tuple) else "one array"
         raise ValueError(f"{owner}: the model takes {fewest} input(s), so {x_name} must be {expected}; got {got}")
     names = [f"{x_name}[{i}]" if isinstance(X, tuple) else x_name for i in range(len(inputs))]
-    inputs = tuple(checks.as_numeric(x, model.dtype, f"{owner}: {name}") for x, name in zip(inputs, names))
+    inputs = tuple(as_input(x, model.dtype, f"{owner}: {name}") for x, name in zip(inputs, names))
     target = checks.as_array(target, f"{owner}: {target_name}")
     if target.dtype.kind not in "iu":  # integer labels stay integers; other targets take the model's dtype
         target = checks.as_numeric(target, model.dtype, f"{owner}: {target_name}")

@@ -60,11 +60,14 @@ class _ShapeWatcher(Watcher):
 
 def output_shapes(model, input_shape):
     """`{path: shape of one sample of its output}` for every layer, from one forward of zeros through a
-    copy of `model` in eval mode (a shared layer: its first call). `input_shape` excludes the batch."""
+    copy of `model` in eval mode (a shared layer: its first call). `input_shape` excludes the batch.
+
+    The zeros are integers, which every layer takes: float layers cast them to their dtype, and an
+    `Embedding` takes them as indices."""
     probe = copied("summary", model).eval()
     paths = {id(layer): path for path, layer in probe.named_layers()}
     with watching(_ShapeWatcher()) as watcher:
-        probe(np.zeros((1, *input_shape), dtype=probe.dtype))
+        probe(np.zeros((1, *input_shape), dtype=np.int64))  # integer zeros: indices to an Embedding, cast by the rest
     return {paths[key]: shape for key, shape in watcher.shapes.items() if key in paths}
 
 

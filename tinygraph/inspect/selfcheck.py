@@ -10,6 +10,10 @@ from ..datasets import article
 from ..graph import Graph
 from ..nodes import Input
 from ..layers import Add, Concat, Dense, Dropout, Identity, LeakyReLU, Multiply, ReLU, Sigmoid, Softmax, Tanh
+from ..layers import (  # images, sequences, normalisation
+    ELU, GELU, AvgPool1D, AvgPool2D, BatchNorm, Conv1D, Conv2D, Flatten, LayerNorm, MaxPool1D, MaxPool2D, Permute,
+    Reshape, SiLU, Softplus,
+)
 from ..losses import L1, MSE, BCEWithLogits, BinaryCrossEntropy, Huber, SoftmaxCrossEntropy, SumSquaredError
 from .gradcheck import gradcheck
 
@@ -37,6 +41,7 @@ def builtin_cases(seed=0):
     cases = [(repr(layer), layer, x(), None) for layer in layers]
     cases.append(("Sequential(shared >> Tanh >> shared), one Dense(4→4) used twice", Sequential(shared, Tanh(), shared), x(), None))
     cases.append(("Graph: fan-out into Add, Multiply and Concat, one Dense called twice", diamond(rng), x(), None))
+    cases += image_cases(rng)
     probabilities = rng.uniform(0.1, 0.9, (5, 3))
     logits = x(3)
     cases += [
@@ -84,6 +89,36 @@ def loss_option_cases(rng, x):
         return re.sub(r"(\w+)=\[[^]]*\]", r"\1", repr(loss)) + (" on (N, K, d)" if pred.ndim == 3 else "")
 
     return [(label(loss, pred), loss, pred, target) for loss, pred, target in cases]
+
+
+def image_cases(rng):
+    """The image, sequence and norm layers, each at a small input of its shape (as `builtin_cases`).
+
+    (`Embedding` is not here: its input, integer indices, has no gradient to check.)
+    """
+
+    def x(*shape):
+        return rng.choice([-1.0, 1.0], shape) * rng.uniform(0.1, 2.0, shape)
+
+    in_eval_mode = BatchNorm(2).eval()
+    in_eval_mode.running_mean, in_eval_mode.running_var = rng.normal(size=2), rng.uniform(0.5, 2.0, 2)
+    cases = [
+        (Conv2D(2, 3, 3, padding=1, rng=rng), x(2, 2, 5, 5)),
+        (Conv2D(2, 2, (3, 2), stride=2, bias=False, rng=rng), x(2, 2, 6, 5)),
+        (Conv1D(3, 2, 3, stride=2, padding=1, rng=rng), x(2, 3, 7)),
+        (MaxPool2D(2), x(2, 2, 4, 4)), (AvgPool2D(3, stride=1), x(1, 2, 5, 5)),
+        (MaxPool1D(2), x(2, 2, 6)), (AvgPool1D(3, stride=2), x(2, 2, 7)),
+        (Flatten(), x(2, 2, 3, 3)), (Reshape(3, -1), x(2, 6)), (Permute(2, 1), x(2, 3, 4)),
+        (BatchNorm(3), x(4, 3)), (BatchNorm(2), x(3, 2, 3, 3)), (in_eval_mode, x(3, 2, 2, 2)),
+        (LayerNorm(4), x(3, 2, 4)), (LayerNorm((2, 3)), x(2, 2, 3)),
+        (GELU(), x(5, 4)), (ELU(), x(5, 4)), (SiLU(), x(5, 4)), (Softplus(beta=2.0, threshold=3.0), x(5, 4)),
+    ]
+    cases = [(repr(layer) + (", eval mode" if layer is in_eval_mode else ""), layer, value, None) for layer, value in cases]
+    # no bias before BatchNorm: its gradient would be exactly 0, which gradcheck refuses (allow_zero=False)
+    cnn = Sequential(Conv2D(1, 3, 3, padding=1, bias=False, rng=rng), BatchNorm(3), MaxPool2D(2), ReLU(), Flatten(),
+                     Dense(12, 2, rng=rng))
+    cases.append(("a small CNN: Conv2D >> BatchNorm >> MaxPool2D >> ReLU >> Flatten >> Dense", cnn, x(3, 1, 4, 4), None))
+    return cases
 
 
 def run_checks(cases):

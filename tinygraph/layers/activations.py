@@ -1,8 +1,12 @@
-"""Activations: `Sigmoid`, `Tanh`, `ReLU`, `LeakyReLU` elementwise on any shape, and `Softmax` along an axis.
+"""Activations: `Sigmoid`, `Tanh`, `ReLU`, `LeakyReLU`, `GELU`, `ELU`, `SiLU`, `Softplus` elementwise on any
+shape, and `Softmax` along an axis.
 
 Each keeps what its derivative needs: Sigmoid and Tanh their output, ReLU and LeakyReLU the sign of
-their input, Softmax its output.
+their input, Softmax its output, the smooth ones (GELU, ELU, SiLU, Softplus) their derivative.
+None overflows or warns, even at ±1e4.
 """
+
+import math
 
 import numpy as np
 
@@ -18,16 +22,22 @@ class Sigmoid(Layer):
     the article's formula, so its network is reproduced to rounding.
     """
 
-    LIMIT = {np.dtype(np.float64): 709.0, np.dtype(np.float32): 88.0}
-
     def forward(self, x):
-        y = 1 / (1 + np.exp(-np.maximum(x, -self.LIMIT[x.dtype])))
+        y = sigmoid(x)
         self.save_for_backward(y)
         return y
 
     def backward(self, dy):
         y = self.pop_saved()
         return dy * y * (1 - y)
+
+
+LIMIT = {np.dtype(np.float64): 709.0, np.dtype(np.float32): 88.0}  # exp(LIMIT) is still finite
+
+
+def sigmoid(x):
+    """`1 / (1 + exp(-x))`, with `x` capped below at `-LIMIT` so that `exp(-x)` cannot overflow."""
+    return 1 / (1 + np.exp(-np.maximum(x, -LIMIT[x.dtype])))
 
 
 class Tanh(Layer):
@@ -100,3 +110,87 @@ class Softmax(Layer):
 
     def extra_repr(self):
         return "" if self.axis == -1 else f"axis={self.axis}"
+
+
+SQRT_2_OVER_PI = math.sqrt(2 / math.pi)  # a Python float: it keeps float32 arrays float32
+
+
+class GELU(Layer):
+    """The Gaussian error linear unit in its tanh form, as `torch.nn.GELU(approximate="tanh")`:
+
+        y  = x/2 · (1 + t),   t = tanh(u),   u = sqrt(2/pi) · (x + 0.044715 x³)
+        dx = dy · (1/2 · (1 + t) + x/2 · (1 - t²) · sqrt(2/pi) · (1 + 3 · 0.044715 x²))
+
+    Beyond |x| = 100, t is ±1 to the last bit, so the cube is taken of x capped there (no overflow).
+    """
+
+    def forward(self, x):
+        c = np.clip(x, -100, 100)  # equal to x wherever t is not exactly ±1
+        t = np.tanh(SQRT_2_OVER_PI * (c + 0.044715 * c**3))
+        slope = 0.5 * (1 + t) + 0.5 * c * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * c * c)
+        self.save_for_backward(slope.astype(x.dtype, copy=False))
+        return 0.5 * x * (1 + t)
+
+    def backward(self, dy):
+        slope = self.pop_saved()
+        return dy * slope
+
+
+class ELU(Layer):
+    """`y = x` where `x > 0`, else `alpha · (exp(x) - 1)`, as `torch.nn.ELU`;
+    backward `dx = dy` where `x > 0`, else `dy · alpha · exp(x)`."""
+
+    def __init__(self, alpha=1.0):
+        self.alpha = checks.number("ELU", "alpha", alpha)
+
+    def forward(self, x):
+        e = np.exp(np.minimum(x, 0))  # exp of the negative part only: no overflow
+        positive = x > 0
+        self.save_for_backward(np.where(positive, 1, self.alpha * e).astype(x.dtype, copy=False))
+        return np.where(positive, x, self.alpha * np.expm1(np.minimum(x, 0)))
+
+    def backward(self, dy):
+        slope = self.pop_saved()
+        return dy * slope
+
+    def extra_repr(self):
+        return "" if self.alpha == 1.0 else f"alpha={self.alpha:g}"
+
+
+class SiLU(Layer):
+    """`y = x · sigmoid(x)` (also called swish), as `torch.nn.SiLU`; backward
+    `dx = dy · s · (1 + x · (1 - s))` with `s = sigmoid(x)`."""
+
+    def forward(self, x):
+        s = sigmoid(x)
+        self.save_for_backward(s * (1 + x * (1 - s)))
+        return x * s
+
+    def backward(self, dy):
+        slope = self.pop_saved()
+        return dy * slope
+
+
+class Softplus(Layer):
+    """`y = log(1 + exp(beta · x)) / beta`, a smooth ReLU, as `torch.nn.Softplus`: where `beta · x > threshold`
+    it is `x` itself (as PyTorch, to avoid overflow). backward `dx = dy · sigmoid(beta · x)`, and `dy` where
+    `beta · x > threshold`."""
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        self.beta = checks.number("Softplus", "beta", beta, low=0, low_open=True)
+        self.threshold = checks.number("Softplus", "threshold", threshold)
+
+    def forward(self, x):
+        bx = self.beta * x
+        linear = bx > self.threshold
+        self.save_for_backward(np.where(linear, 1, sigmoid(bx)).astype(x.dtype, copy=False))
+        softplus = np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))  # log(1 + exp(bx)), never overflowing
+        return np.where(linear, x, softplus / self.beta)
+
+    def backward(self, dy):
+        slope = self.pop_saved()
+        return dy * slope
+
+    def extra_repr(self):
+        return ", ".join(f"{name}={value:g}" for name, value, default in
+                         (("beta", self.beta, 1.0), ("threshold", self.threshold, 20.0)) if value != default)

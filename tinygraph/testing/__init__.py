@@ -7,7 +7,8 @@
     def test_my_layer():
         check_layer(MyLayer(4, 3))
 
-The Hypothesis strategies `layers()`, `arrays_for(layer)`, `networks()`, `graphs()` and `dags()` generate
+The Hypothesis strategies `layers()`, `arrays_for(layer)`, `networks()`, `graphs()` and `dags()` (and, for
+images, sequences and normalisation, `conv_nets()`, `sequence_nets()`, `norm_layers()`, `embeddings()`) generate
 float64 inputs kept where sigmoid and tanh do not saturate and away from ReLU's kink at 0, so a
 failing example shrinks to a real bug instead of to numerical noise; `loss_cases()` draws
 `(loss, pred, target)`: a built-in loss with random options and an input it accepts. They need Hypothesis
@@ -28,6 +29,7 @@ except ModuleNotFoundError as error:
 from .check import check_layer
 from .dags import DagRecipe, dag_inputs, dag_recipes, dags
 from .losses import LOSSES, loss_cases
+from .images import SMOOTH, conv_nets, embeddings, norm_layers, sequence_nets, signed
 from .strategies import (
     ACTIVATIONS, arrays_for, batch_sizes, graphs, layers, matrices, networks, random_dense, seeds, values, widths,
 )
@@ -38,3 +40,4 @@ __all__ = [
     "LOSSES", "loss_cases",  # losses with every option (testing/losses.py)
 ]
 __all__ += ["DagRecipe", "dag_inputs", "dag_recipes", "dags"]  # random graphs of layers (DAGs)
+__all__ += ["SMOOTH", "conv_nets", "embeddings", "norm_layers", "sequence_nets", "signed"]  # images, sequences, norms

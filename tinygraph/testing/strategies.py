@@ -8,6 +8,7 @@ from hypothesis.extra.numpy import arrays
 from ..containers import Parallel, Residual, Sequential
 from ..watch import sample_shape
 from ..layers import Dense, Dropout, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from ..layers import ELU, GELU, SiLU, Softplus
 
 ACTIVATIONS = (Sigmoid, Tanh, ReLU)
 seeds = st.integers(0, 2**32 - 1)
@@ -58,13 +59,17 @@ def layers(draw):
     Pair it with an input: `layers().flatmap(lambda layer: st.tuples(st.just(layer), arrays_for(layer)))`.
     """
     rng = np.random.default_rng(draw(seeds))
-    kind = draw(st.sampled_from([Dense, Sigmoid, Tanh, ReLU, LeakyReLU, Softmax, Dropout, Identity]))
+    kind = draw(st.sampled_from([Dense, Sigmoid, Tanh, ReLU, LeakyReLU, Softmax, Dropout, Identity, GELU, ELU, SiLU, Softplus]))
     if kind is Dense:
         return random_dense(draw(widths), draw(widths), draw(st.booleans()), rng)
     if kind is LeakyReLU:
         return LeakyReLU(draw(st.floats(0.0, 0.5)))
     if kind is Dropout:
         return Dropout(draw(st.floats(0.0, 0.8)), rng=rng)
+    if kind is ELU:
+        return ELU(draw(st.floats(0.1, 2.0)))
+    if kind is Softplus:  # threshold beyond the inputs' reach (|beta·x| <= 6): its switch to y = x is a jump in slope
+        return Softplus(draw(st.floats(0.5, 3.0)), draw(st.floats(6.0, 30.0)))
     return kind()
 
 

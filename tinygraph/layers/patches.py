@@ -1,0 +1,147 @@
+"""Patches: the sliding windows of a convolution or a pooling as the columns of a matrix (im2col), and back (col2im).
+
+A convolution is a `Dense` layer applied to every patch of its input. Lay each patch out as a column
+and the whole convolution is one matrix product; its backward is the transposed products, and the
+gradient of the patch matrix is added back onto the pixels each patch came from (col2im):
+
+    x (n, C, H, W) --columns--> cols (C·kh·kw, n·ho·wo) --W @ cols--> (C_out, n·ho·wo) --batch_first--> y (n, C_out, ho, wo)
+    dx (n, C, H, W) <--col2im-- dcols (C·kh·kw, n·ho·wo) <--W.T @ dy-- dy (C_out, n·ho·wo) <--channels_first-- dy
+
+Row `(c, i, j)` of `cols` holds the pixel `(i, j)` of every window of channel `c`, which is the order of
+`W.reshape(C_out, C·kh·kw)`, PyTorch's weight layout. Columns are ordered `(n, ho, wo)`, so the product
+`W @ cols` is channels first, `(C_out, n, ho, wo)`, and one transpose puts the batch back in front.
+The same code serves any number of spatial axes (1 for sequences `(n, C, L)`, 2 for images).
+
+Where the speed is:
+- `columns` copies each of the `kh·kw` shifted windows of the whole batch in one NumPy assignment,
+  and `col2im` adds them back the same way: the Python loop runs `kh·kw` times per call, never per
+  pixel, and everything else is the matrix products.
+- With stride 1 on images the columns take each output row at the padded width (`Patches.wide`):
+  every window offset is then one shift of the flattened padded images, and each copy or addition
+  runs over whole rows instead of `wo` values at a time.
+- Windows that tile the input (stride = kernel, no padding, sizes that divide: the usual pooling)
+  are one reshape and one transposing copy each way, with nothing to add up.
+- The geometry of an input shape is worked out once (`patches_for` keeps it), with the slices of every
+  window offset ready, so a call of a small layer costs little Python.
+"""
+
+import functools
+import math
+
+import numpy as np
+
+
+@functools.lru_cache(maxsize=256)
+def patches_for(x_shape, kernel, stride, padding):
+    """The `Patches` of an input of shape `x_shape`; the same object for the same arguments (it never changes)."""
+    return Patches(x_shape, kernel, stride, padding)
+
+
+class Patches:
+    """The geometry of the windows of `kernel` (a tuple, one size per spatial axis) sliding by `stride`
+    over an input of shape `x_shape = (n, C, *size)` zero-padded by `padding` on both sides of each axis.
+
+    `out` is the output's spatial shape: `(size + 2·padding - kernel) // stride + 1` on each axis.
+    `grid` is the shape of the columns' positions in one sample: `out`, except on images with stride 1
+    (`wide`), where each output row has the padded width `Wp`: a window's element `(i, j)` is then
+    `i·Wp + j` further along the flattened padded image, so each offset is copied (and added back) as
+    one long run per image. The `Wp - wo` extra positions of a row see the next row; their outputs are
+    dropped (`batch_first`) and their gradients are zero (`channels_first`), so they change nothing.
+    """
+
+    def __init__(self, x_shape, kernel, stride, padding):
+        self.n, self.channels, *size = x_shape
+        self.size, self.kernel, self.stride, self.padding = tuple(size), kernel, stride, padding
+        self.padded = tuple(s + 2 * p for s, p in zip(size, padding))
+        self.out = tuple((s - k) // st + 1 for s, k, st in zip(self.padded, kernel, stride))
+        self.tiles = kernel == stride and not any(padding) and all(m * k == s for m, k, s in zip(self.out, kernel, size))
+        self.wide = len(kernel) == 2 and stride == (1, 1) and not self.tiles
+        self.grid = (self.out[0], self.padded[1]) if self.wide else self.out
+        self.n_rows, self.n_columns = self.channels * math.prod(kernel), self.n * math.prod(self.grid)
+        everything = (slice(None), slice(None))
+        self.inside = everything + tuple(slice(p, p + s) for p, s in zip(padding, size))  # the input within its padding
+        # (index into cols, index into the padded input) for each offset within a window
+        if self.wide:  # the padded images flattened, with one more row of zeros for the last row's extra positions
+            run = math.prod(self.grid)
+            self.offsets = [((slice(None), *offset), everything + (slice(o, o + run),))
+                            for offset in np.ndindex(*kernel) for o in [offset[0] * self.padded[1] + offset[1]]]
+        else:
+            self.offsets = [((slice(None), *offset), everything + self.windows(offset)) for offset in np.ndindex(*kernel)]
+
+    def windows(self, offset):
+        """The slices that pick, from the padded input, the element at `offset` within every window."""
+        return tuple(slice(o, o + st * (m - 1) + 1, st) for o, st, m in zip(offset, self.stride, self.out))
+
+    def columns(self, x):
+        """im2col: `x` `(n, C, *size)` -> `(C·prod(kernel), n·prod(grid))`, one column per window."""
+        if self.tiles:
+            return self.tiled(x).reshape(self.n_rows, self.n_columns)
+        padded = self.channels_first_padded(x)
+        cols = np.empty((self.channels, *self.kernel, self.n, *self.columns_grid), dtype=x.dtype)
+        for in_cols, in_padded in self.offsets:  # kh·kw copies, each of the whole batch
+            cols[in_cols] = padded[in_padded]
+        return cols.reshape(self.n_rows, self.n_columns)
+
+    def col2im(self, dcols):
+        """The transpose of `columns`: add each column back onto the pixels of its window -> `(n, C, *size)`."""
+        dcols = dcols.reshape(self.channels, *self.kernel, self.n, *self.columns_grid)
+        if self.tiles:
+            return self.untiled(dcols)
+        dx = np.zeros(self.padded_shape, dtype=dcols.dtype)
+        for in_cols, in_padded in self.offsets:  # windows overlap: a pixel gets the sum over its windows
+            dx[in_padded] += dcols[in_cols]
+        return self.unpadded(dx)
+
+    def unpadded(self, padded):
+        """A gradient laid out as `channels_first_padded` makes the input, back to `(n, C, *size)`."""
+        if self.wide:
+            padded = padded[:, :, : math.prod(self.padded)].reshape(self.channels, self.n, *self.padded)
+        return np.ascontiguousarray(padded[self.inside].swapaxes(0, 1))
+
+    @property
+    def columns_grid(self):  # the positions' axes of `cols`: one flat run per image when wide
+        return (math.prod(self.grid),) if self.wide else self.out
+
+    @property
+    def padded_shape(self):  # `(C, n, *padded)`, or flattened with one more row when wide
+        if self.wide:
+            return self.channels, self.n, (self.padded[0] + 1) * self.padded[1]
+        return (self.channels, self.n, *self.padded)
+
+    def channels_first_padded(self, x):
+        """`x` `(n, C, *size)` as `(C, n, *padded)`: channels in front, zeros around (a view if there is
+        nothing to add); flattened, with one more row of zeros, when wide."""
+        if not any(self.padding) and not self.wide:
+            return x.swapaxes(0, 1)
+        padded = np.zeros(self.padded_shape, dtype=x.dtype)
+        images = padded[:, :, : math.prod(self.padded)].reshape(self.channels, self.n, *self.padded)
+        images[self.inside] = x.swapaxes(0, 1)
+        return padded
+
+    def tiled(self, x):
+        """Windows that tile `x`: `(n, C, ho, kh, wo, kw)` seen as `(C, kh, kw, n, ho, wo)`, copied once."""
+        d = len(self.kernel)
+        split = x.reshape(self.n, self.channels, *(m for pair in zip(self.out, self.kernel) for m in pair))
+        order = (1, *range(3, 2 + 2 * d, 2), 0, *range(2, 2 + 2 * d, 2))  # C, kernel axes, n, output axes
+        return np.ascontiguousarray(split.transpose(order))
+
+    def untiled(self, dcols):
+        """The inverse of `tiled`: every pixel is in exactly one window, so nothing is added up."""
+        d = len(self.kernel)
+        order = np.argsort((1, *range(3, 2 + 2 * d, 2), 0, *range(2, 2 + 2 * d, 2)))
+        return np.ascontiguousarray(dcols.transpose(order)).reshape(self.n, self.channels, *self.size)
+
+    def batch_first(self, y):
+        """`(C_out, n·prod(grid))`, as the product `W @ cols` gives it -> `(n, C_out, *out)`."""
+        y = y.reshape(len(y), self.n, *self.grid)
+        if self.wide:
+            y = y[..., : self.out[1]]  # drop the positions off the right edge
+        return np.ascontiguousarray(y.swapaxes(0, 1))
+
+    def channels_first(self, dy):
+        """The inverse of `batch_first`: `(n, C_out, *out)` -> `(C_out, n·prod(grid))` (zeros off the edge)."""
+        if not self.wide:
+            return dy.swapaxes(0, 1).reshape(dy.shape[1], self.n_columns)
+        wide = np.zeros((dy.shape[1], self.n, *self.grid), dtype=dy.dtype)
+        wide[..., : self.out[1]] = dy.swapaxes(0, 1)
+        return wide.reshape(dy.shape[1], self.n_columns)
