@@ -96,3 +96,29 @@ def test_the_first_culprit_in_path_order_is_named():
     model = tg.Sequential(tg.Dense(3, 3, rng=0), twins.IgnoresUpstreamTanh(), tg.Dense(3, 3, rng=1),
                           twins.WrongFactorSigmoid())
     assert tg.gradcheck(model, x_of((4, 3))).culprit == "1"
+
+
+# -- blame in fast mode past a max pooling of ties (the zeros a ReLU leaves) -----------------------------------
+
+
+def pooled_cnn(activation):
+    """Conv2D >> ReLU >> MaxPool2D >> Flatten >> `activation` >> Dense: most pooling windows hold tied zeros."""
+    return tg.Sequential(tg.Conv2D(1, 4, 3, padding=1, rng=0), tg.ReLU(), tg.MaxPool2D(2), tg.Flatten(),
+                         activation, tg.Dense(64, 3, rng=1))
+
+
+def test_a_max_pooling_of_tied_zeros_fails_along_random_directions_but_not_along_single_elements():
+    pool, x = tg.MaxPool2D(2), np.maximum(x_of((2, 4, 8, 8)), 0.0)  # ties: windows of zeros
+    assert not tg.gradcheck(pool, x, mode="fast").ok  # one direction moves every tie at once
+    assert tg.gradcheck(pool, x, mode="full")  # each element alone: its own one-sided slopes
+
+
+ACTIVATION_KINDS = [(kind, make) for kind, make in KINDS if not isinstance(make(), tg.Dense)]  # any width
+
+
+@pytest.mark.parametrize("kind, make", ACTIVATION_KINDS, ids=[kind for kind, _ in ACTIVATION_KINDS])
+def test_blame_in_fast_mode_looks_past_the_ties_of_a_max_pooling(kind, make):
+    x = x_of((2, 1, 8, 8))
+    assert tg.gradcheck(pooled_cnn(tg.Tanh()), x, mode="fast")  # the correct net passes
+    report = tg.gradcheck(pooled_cnn(make()), x, mode="fast")
+    assert not report.ok and report.culprit == "4", report.blame  # not "2", the pooling at the ties

@@ -57,6 +57,17 @@ def random_directions(rng, shape, count):
     return [rng.standard_normal(shape) for _ in range(count)]
 
 
+def random_elements(rng, shape, count):
+    """Directions along single elements, `count` of them chosen at random (every element, if fewer): the
+    derivative along one is the element's partial derivative, and at a kink its one-sided slopes are the
+    element's own, as in full mode. (A random direction moves many elements: where several tie, as in a
+    max-pooling window of zeros after a ReLU, its one-sided slopes mix the ties and a correct backward
+    can fail.)"""
+    size = int(np.prod(shape))
+    chosen = rng.choice(size, min(count, size), replace=False)
+    return [np.eye(1, size, k).reshape(shape) for k in chosen]
+
+
 def along(grad, directions):
     """The analytic derivatives `<grad, u>` along each direction."""
     return np.array([np.sum(grad * u) for u in directions])

@@ -14,8 +14,12 @@ import sys
 from ..text import number, table
 
 
+SAMPLE = 32  # elements per tensor in mode "sample" (blame's second look at a sub-layer that failed in fast mode)
+
+
 class Settings:
-    """How a check was run: `eps`, `atol`, `rtol`, `seed`, `mode` ("full" or "fast"), `allow_zero`, `directions`."""
+    """How a check was run: `eps`, `atol`, `rtol`, `seed`, `mode` ("full", "fast" or "sample"), `allow_zero`,
+    `directions`."""
 
     def __init__(self, eps, atol, rtol, seed, mode, allow_zero, directions=3):
         self.eps, self.atol, self.rtol, self.seed = eps, atol, rtol, seed
@@ -30,6 +34,9 @@ class Settings:
         if self.mode == "fast":
             how = (f"fast mode: derivatives along {self.directions} random directions per tensor (entries ~ N(0, 1)), "
                    f"central differences in float64, steps of length eps={self.eps:g}")
+        elif self.mode == "sample":
+            how = (f"sampled elements: central differences in float64 for {SAMPLE} elements per tensor chosen at "
+                   f"random (all, if fewer), eps={self.eps:g}")
         else:
             how = f"full mode: central differences in float64 for every element, eps={self.eps:g}"
         rule = f"a value passes if |analytic - numeric| <= atol + rtol * |numeric| (atol={self.atol:g}, rtol={self.rtol:g})"
