@@ -36,8 +36,15 @@ LIMIT = {np.dtype(np.float64): 709.0, np.dtype(np.float32): 88.0}  # exp(LIMIT) 
 
 
 def sigmoid(x):
-    """`1 / (1 + exp(-x))`, with `x` capped below at `-LIMIT` so that `exp(-x)` cannot overflow."""
-    return 1 / (1 + np.exp(-np.maximum(x, -LIMIT[x.dtype])))
+    """`1 / (1 + exp(-x))`, with `x` capped below at `-LIMIT` so that `exp(-x)` cannot overflow.
+
+    Computed in place in one new array: on a small batch each step of a NumPy expression costs more
+    in allocation than in arithmetic."""
+    y = np.negative(x)
+    np.minimum(y, LIMIT[y.dtype], out=y)
+    np.exp(y, out=y)
+    y += 1
+    return np.reciprocal(y, out=y)
 
 
 class Tanh(Layer):
