@@ -95,6 +95,36 @@ def test_layers_after_parameter_free_ones_see_that_nobody_needs_their_dx():
     assert first.asked == [False, True] and second.asked == [True, True]
 
 
+class Scale(tg.Layer):
+    """Parameter-free at first (y = x); `learn()` gives it a parameter: y = s * x."""
+
+    def learn(self):
+        self.s = tg.Parameter(np.full(1, 2.0))
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return x * self.s.value if hasattr(self, "s") else x
+
+    def backward(self, dy):
+        x = self.pop_saved()
+        if not hasattr(self, "s"):
+            return dy
+        self.s.grad += np.sum(dy * x, keepdims=True)[0]
+        return dy * self.s.value
+
+
+def test_a_layer_that_gains_a_parameter_after_its_first_call_gets_its_gradient():
+    scale = Scale()
+    net = tg.Sequential(scale, tg.Dense(2, 1, rng=0))
+    x = np.ones((3, 2))
+    net(x, needs_dx=False)
+    net.backward(np.ones((3, 1)))
+    scale.learn()
+    net(x, needs_dx=False)
+    net.backward(np.ones((3, 1)))
+    assert scale.s.grad[0] == pytest.approx(3 * net[1].weight.value.sum())
+
+
 def test_none_is_passed_only_where_no_gradient_is_needed():
     class ReturnsNone(tg.Tanh):
         def backward(self, dy):

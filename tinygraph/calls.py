@@ -24,9 +24,8 @@ parameter's `.grad` and returns `dx`. Everything else happens here, once, around
   `summary` and the explain page see inside a model this way, without touching it.
 - **Inference.** Inside `inference()` (`predict`, `evaluate`) calls record nothing: see `tinygraph.inference`.
 
-This code runs for every layer call, so it is written to do little: a call is a tuple, and the state
-of a call in progress is two attributes of the object (`_saving` while its forward runs, `_call`
-while its backward runs; both None otherwise, which is also how a `super()` call is recognised).
+This code runs for every layer call, so it does little: a call is a tuple, and a call in progress is the
+object's `_saving` (in forward) or `_call` (in backward), None otherwise, which is how `super()` is seen.
 """
 
 import functools
@@ -56,7 +55,7 @@ class _State(threading.local):  # one thread-local lookup per call (`threads.sta
 threads = _State()
 
 # A call is a tuple (needs_dx, saved values, shape of y), newest last in the object's `_calls`, all of pass `_pass`.
-MACHINERY = frozenset({"_calls", "_pass", "_saving", "_call", "_held"})  # the per-object state of the calls
+MACHINERY = frozenset({"_calls", "_pass", "_saving", "_call", "_held", "_members"})  # the per-object state of the calls
 
 
 class Differentiable:
@@ -163,15 +162,19 @@ class Differentiable:
 
     passes_none = False  # True for a container whose backward passes None on (Sequential, Parallel, ...)
     _held = None  # whether it holds sub-layers, looked up at the first call that asks, then kept
+    _members = False  # whether it holds a parameter or a layer (see `_holds_members`)
 
     def _holds_layers(self):  # kept: a layer that gained sub-layers later fails loudly (a None from one)
         if self._held is None:
             self._held = self.holds_layers()
         return self._held
 
+    def _holds_members(self):  # kept once True; a False is looked up again (a layer may gain members later)
+        self._members = self._members or self.holds_members()
+        return self._members
+
     def _with_every_dx(self, x, more, needs_dx):
-        """Run this call with its inputs needing `dx` after all, for a layer holding sub-layers whose backward
-        does not expect None from them (a user's composite that adds its children's `dx`)."""
+        """Run this call with its inputs needing `dx` after all (a user's composite adds its children's `dx`)."""
         no_grad = threads.state.no_grad
         kept = {key: no_grad.pop(key) for key in [id(value) for value in (x, *more)] if key in no_grad}
         try:
@@ -233,7 +236,7 @@ def layer_forward(forward):
             self._calls.clear()
             self._pass = state.number
         self._calls.append((call_needs_dx, saved, y.shape if type(y) is np.ndarray else _shapes(self, y)))
-        if not call_needs_dx and not self.holds_members():
+        if not call_needs_dx and not self._holds_members():
             no_grad[id(y)] = y  # a parameter-free layer's output from an input that needs no gradient
         if watchers:
             _watch(self, "forward_ends", y)

@@ -161,9 +161,10 @@ class Loss(Differentiable):
     def pred_and_target(self, pred, target):
         """`pred` as a float array and `target` cast to its dtype; `ValueError` quoting both shapes."""
         if (
-            type(pred) is np.ndarray and type(target) is np.ndarray and pred.dtype in FLOAT_DTYPES
-            and target.dtype == pred.dtype and pred.shape == target.shape and pred.size
-        ):
+            type(pred) is np.ndarray and type(target) is np.ndarray and target.dtype is pred.dtype
+            and (pred.dtype is FLOAT_DTYPES[1] or pred.dtype is FLOAT_DTYPES[0]) and pred.shape == target.shape
+            and pred.size
+        ):  # `is`, not `in`: comparing dtypes costs more than the article's whole loss
             return pred, target  # nothing to convert or report: the common case, checked cheaply
         pred = as_float(pred, f"{self!r}: pred")
         target = as_numeric(target, pred.dtype, f"{self!r}: target")
