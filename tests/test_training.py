@@ -1,6 +1,4 @@
 import copy
-import io
-import math
 
 import numpy as np
 import pytest
@@ -266,33 +264,6 @@ def test_float32_training_stays_float32_everywhere():
     assert outputs == [np.float32, np.float32]
     assert all(p.value.dtype == p.grad.dtype == np.float32 for p in net.parameters())
     assert all(state["momentum"].dtype == np.float32 for state in opt.state.values())
-
-
-class FakeTerminal(io.StringIO):
-    def isatty(self):
-        return True
-
-
-def test_progress_off_a_terminal_is_one_line_per_epoch(capsys):
-    X, y = regression_data()
-    net = small_net()
-    tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.01), X, y, epochs=3, batch_size=4)
-    lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 3
-    assert [line.split()[:2] for line in lines] == [["epoch", "1/3"], ["epoch", "2/3"], ["epoch", "3/3"]]
-    assert all("loss" in line and "\r" not in line for line in lines)
-
-
-def test_progress_false_prints_nothing_and_a_terminal_gets_a_live_bar(capsys):
-    X, y = regression_data()
-    net = small_net()
-    tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.01), X, y, epochs=2, progress=False)
-    assert capsys.readouterr().out == ""
-    terminal = FakeTerminal()
-    tg.fit(net, tg.MSE(), tg.SGD(net.parameters(), lr=0.01), X, y, epochs=2, batch_size=5, progress=terminal)
-    text = terminal.getvalue()
-    assert "\r" in text and "[" in text and text.count("\n") == 2
-    assert math.isfinite(float(text.splitlines()[-1].split("loss")[1].split()[0]))
 
 
 def test_a_single_callback_need_not_be_in_a_list():

@@ -44,8 +44,8 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
     needs one number per batch.
 
     `callbacks` are `Callback` objects or plain functions `f(epoch, logs)`; any of them returning True
-    stops training. `progress` (True, False or a text stream; True means standard output) shows a
-    live bar on a terminal and one line per epoch otherwise.
+    stops training. `progress` (True, False or a text stream; True means standard output) writes one
+    line per epoch, and while an epoch runs a tqdm bar on a terminal (a widget in Jupyter).
 
     NaN or Inf in the data is refused before training starts (the message names the first bad row).
     Training runs with NumPy's floating-point errors raised (`np.errstate`, for the loop only), so an
@@ -94,6 +94,7 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
             if any(stop):
                 break
     finally:
+        bar.close()
         end_training(callbacks, model)
     return history
 
@@ -136,7 +137,7 @@ def train_epoch(model, loss, optimizer, X, target, batch_size, epoch, bar):
     total_loss = total_correct = 0.0
     per_sample = getattr(loss, "reduction", "mean") != "sum"  # a batch's mean counts once per sample; a sum as is
     step = 0
-    bar.start_epoch()
+    bar.start_epoch(epoch)
     try:
         with np.errstate(over="raise", invalid="raise", divide="raise"):  # this block only
             for step in range(steps):
@@ -154,7 +155,7 @@ def train_epoch(model, loss, optimizer, X, target, batch_size, epoch, bar):
                     total_correct += accuracy(pred, tb) * len(tb)
                 if bar.live:
                     seen = min(n_samples, (step + 1) * batch_size)
-                    bar.update(epoch, step, total_loss / seen if per_sample else total_loss)
+                    bar.update(total_loss / seen if per_sample else total_loss)
             bad = not_finite(model)  # an overflow the traps did not see (in a BLAS thread) shows here
             if bad:
                 raise FloatingPointError(f"the model's {bad} became NaN or Inf (found at the end of the epoch)")
