@@ -1,4 +1,4 @@
-"""Accuracy, the metric `fit` and `evaluate` report beside a classification loss."""
+"""Accuracy, the metric `fit` and `evaluate` report beside a classification loss, and how they log numbers."""
 
 import numpy as np
 
@@ -16,6 +16,12 @@ def accuracy_for(loss):
     if isinstance(loss, BCEWithLogits):
         return logit_accuracy
     return None
+
+
+def plain(results):
+    """`results` (a dict of numbers) with every value a plain Python `float`: what `fit` logs and `evaluate`
+    returns, so that no `np.float64` shows up in a History, a callback's logs or a JSON dump."""
+    return {name: float(value) for name, value in results.items()}
 
 
 def categorical_accuracy(pred, target, ignore_index=None):

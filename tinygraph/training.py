@@ -21,7 +21,7 @@ from .inference import inference
 from .init import as_rng
 from .layer import Layer
 from .losses import Loss
-from .metrics import accuracy_for
+from .metrics import accuracy_for, plain
 from .optim import Optimizer
 from .progress import Progress
 from .schedules import Schedule
@@ -40,7 +40,7 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
     `validation_data=(X_val, target_val)` is given (evaluated in eval mode). A loss reduced by "sum"
     logs the sum over the epoch's batches (the training set's total, as `evaluate` would give it).
     `schedule` (from `tinygraph.schedules`, made on `optimizer`) is stepped after each epoch, and
-    `"lr"` logs the rate each epoch trained with. A loss with `reduction="none"` is refused: training
+    `"lr"` logs the rate each epoch trained with. Every logged value is a plain Python float. A loss with `reduction="none"` is refused: training
     needs one number per batch.
 
     `callbacks` are `Callback` objects or plain functions `f(epoch, logs)`; any of them returning True
@@ -88,6 +88,7 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
             if schedule is not None:
                 logs["lr"] = optimizer.lr  # the rate this epoch trained with
                 schedule.step()
+            logs = plain(logs)
             history.append(epoch, logs)
             bar.end_epoch(epoch, logs)
             stop = [callback.on_epoch_end(epoch, logs) for callback in callbacks]  # every callback sees the epoch
@@ -185,7 +186,7 @@ def keep_finite_weights(model, fallback):
 
 
 def evaluate(model, loss, X, target, *, batch_size=None):
-    """Return `{"loss": ..., "accuracy": ...}` for the whole of `(X, target)`, in eval mode.
+    """Return `{"loss": ..., "accuracy": ...}` (plain floats) for the whole of `(X, target)`, in eval mode.
 
     The loss is computed once on all predictions (made in batches of `batch_size`); accuracy is only
     reported for `SoftmaxCrossEntropy`, `BinaryCrossEntropy` and `BCEWithLogits`. A loss with
@@ -204,7 +205,7 @@ def evaluate_checked(model, loss, X, target, batch_size):
     accuracy = accuracy_for(loss)
     if accuracy:
         results["accuracy"] = accuracy(pred, target)
-    return results
+    return plain(results)
 
 
 def as_input(x, dtype, name):
