@@ -28,7 +28,7 @@ class Progress:
         self.epoch_start = time.perf_counter()
 
     def start_epoch(self, epoch):
-        """Before the first step of `epoch` (0-based, as `fit`'s loop counts)."""
+        """Before the first step of `epoch` (counted from 1)."""
         self.epoch_start = time.perf_counter()
         if not self.enabled:
             return
@@ -66,4 +66,4 @@ class Progress:
 
     def epoch_label(self, epoch):
         width = len(str(self.epochs))
-        return f"epoch {epoch + 1:{width}d}/{self.epochs}"
+        return f"epoch {epoch:{width}d}/{self.epochs}"

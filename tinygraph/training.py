@@ -43,9 +43,11 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
     `"lr"` logs the rate each epoch trained with. Every logged value is a plain Python float. A loss with `reduction="none"` is refused: training
     needs one number per batch.
 
-    `callbacks` are `Callback` objects or plain functions `f(epoch, logs)`; any of them returning True
-    stops training. `progress` (True, False or a text stream; True means standard output) writes one
-    line per epoch, and while an epoch runs a tqdm bar on a terminal (a widget in Jupyter).
+    Epochs are counted from 1, as the log prints them: `history.epoch` is `[1, 2, ...]` and callbacks get
+    `epoch=1` after the first. `callbacks` are `Callback` objects or plain functions `f(epoch, logs)`; any
+    of them returning True stops training, and a text returned by a callback's `on_train_end` is logged.
+    `progress` (True, False or a text stream; True means standard output) writes one line per epoch,
+    and while an epoch runs a tqdm bar on a terminal (a widget in Jupyter).
 
     NaN or Inf in the data is refused before training starts (the message names the first bad row).
     Training runs with NumPy's floating-point errors raised (`np.errstate`, for the loop only), so an
@@ -78,9 +80,9 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
     bar = Progress(epochs, math.ceil(len(target) / batch_size), enabled=bool(progress),
                    stream=progress if hasattr(progress, "write") else None)
     history = History()
-    callbacks = begin_training(callbacks, model)
+    callbacks = begin_training(callbacks, model, say=bar.write)
     try:
-        for epoch in range(epochs):
+        for epoch in range(1, epochs + 1):
             order = rng.permutation(len(target)) if shuffle else slice(None)
             logs = train_epoch(model, loss, optimizer, tuple(x[order] for x in X), target[order], batch_size, epoch, bar)
             if validation_data is not None:
@@ -96,7 +98,7 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
                 break
     finally:
         bar.close()
-        end_training(callbacks, model)
+        end_training(callbacks, model, say=bar.write)
     return history
 
 
@@ -163,7 +165,7 @@ def train_epoch(model, loss, optimizer, X, target, batch_size, epoch, bar):
     except FloatingPointError as error:
         keep_finite_weights(model, start_of_epoch)
         raise FloatingPointError(
-            f"fit: {error} at epoch {epoch + 1}, step {step + 1} of {steps}; training stopped and the "
+            f"fit: {error} at epoch {epoch}, step {step + 1} of {steps}; training stopped and the "
             "model keeps its last finite weights (try a smaller learning rate, or check the data)"
         ) from error
     logs = {"loss": total_loss / n_samples if per_sample else total_loss}
