@@ -17,6 +17,7 @@ import numpy as np
 
 from . import checks
 from .callbacks import History, as_callbacks, begin_training, end_training
+from .data import check_data, check_reduced, check_target_fits  # explain takes check_data from here
 from .inference import inference
 from .init import as_rng
 from .layer import Layer
@@ -49,7 +50,10 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
     `progress` (True, False or a text stream; True means standard output) writes one line per epoch,
     and while an epoch runs a tqdm bar on a terminal (a widget in Jupyter).
 
-    NaN or Inf in the data is refused before training starts (the message names the first bad row).
+    NaN or Inf in the data is refused before training starts (the message names the first bad row), and
+    so is a target the loss cannot compare with the model's output (a target `(n,)` for an output `(n, 1)`):
+    the model predicts the first batch once, in inference mode, and the loss is tried on that output, as
+    wide as the data, and the whole target (`data.check_target_fits`).
     Training runs with NumPy's floating-point errors raised (`np.errstate`, for the loop only), so an
     overflow, or a loss that becomes NaN or Inf, stops `fit` at once with `FloatingPointError` naming
     the epoch and step; and since a trap can miss an overflow (inside a multi-threaded BLAS call), the
@@ -75,6 +79,9 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
             raise ValueError("fit: validation_data must be a pair (X_val, target_val)") from None
         validation_data = check_data(model, X_val, target_val, "validation X", "validation target")
     check_finite_parameters(model, "fit")
+    check_target_fits(model, loss, X, target, "target", batch_size)
+    if validation_data is not None:
+        check_target_fits(model, loss, *validation_data, "validation target", batch_size)
     rng = as_rng(seed, "fit", "seed")
     callbacks = as_callbacks(callbacks)
     bar = Progress(epochs, math.ceil(len(target) / batch_size), enabled=bool(progress),
@@ -208,54 +215,3 @@ def evaluate_checked(model, loss, X, target, batch_size):
     if accuracy:
         results["accuracy"] = accuracy(pred, target)
     return plain(results)
-
-
-def as_input(x, dtype, name):
-    """`x` as an array: integers as they are, anything else cast to `dtype` (see `check_data`)."""
-    x = checks.as_array(x, name)
-    return x if x.dtype.kind in "iu" else checks.as_numeric(x, dtype, name)
-
-
-def check_reduced(function, loss):
-    """`ValueError` for a loss with `reduction="none"`: `function` needs one number per batch."""
-    if getattr(loss, "reduction", None) == "none":
-        raise ValueError(
-            f"{function}: the loss {loss!r} has reduction='none' (one loss per sample); {function} needs one "
-            "number per batch: use reduction='mean' (the default) or 'sum'"
-        )
-
-
-def check_data(model, X, target, x_name, target_name, owner="fit"):
-    """`(X, target)` with `X` as a tuple of arrays (one per input of the model; a tuple `X` gives several) cast to
-    the model's dtype, and float targets too; refused if not finite or of unequal length. The errors name
-    `owner` (the function that was given the data).
-
-    Integer `X` stays integer: it may be indices for an `Embedding`, and a float layer casts each batch.
-    """
-    inputs = X if isinstance(X, tuple) else (X,)
-    fewest, most = getattr(model, "arity", (1, 1))
-    if not fewest <= len(inputs) <= most:
-        expected = "one array" if fewest == 1 else f"a tuple of {fewest} arrays, one per input"
-        got = f"a tuple of {len(inputs)}" if isinstance(X, tuple) else "one array"
-        raise ValueError(f"{owner}: the model takes {fewest} input(s), so {x_name} must be {expected}; got {got}")
-    names = [f"{x_name}[{i}]" if isinstance(X, tuple) else x_name for i in range(len(inputs))]
-    inputs = tuple(as_input(x, model.dtype, f"{owner}: {name}") for x, name in zip(inputs, names))
-    target = checks.as_array(target, f"{owner}: {target_name}")
-    if target.dtype.kind not in "iu":  # integer labels stay integers; other targets take the model's dtype
-        target = checks.as_numeric(target, model.dtype, f"{owner}: {target_name}")
-    for x, name in zip(inputs, names):
-        if x.ndim < 2:
-            raise ValueError(f"{owner}: {name} must have a batch axis, (n_samples, ...), got shape {x.shape}")
-        if target.ndim == 0 or len(target) != len(x):
-            raise ValueError(
-                f"{owner}: {name} has {len(x)} samples but {target_name} has shape {target.shape}; they must have as many rows"
-            )
-    if len(target) == 0:
-        raise ValueError(f"{owner}: {x_name} has no samples")
-    for name, values in (*zip(names, inputs), (target_name, target)):
-        if values.dtype.kind == "f":
-            finite = np.isfinite(values.reshape(len(values), -1)).all(axis=1)
-            if not finite.all():
-                row = int(np.argmin(finite))
-                raise ValueError(f"{owner}: {name} contains NaN or Inf, first in row {row}: {values[row]}")
-    return inputs, target
