@@ -622,7 +622,7 @@ cli_values = st.sampled_from(["-1", "0", "1", "2", "1e300", "nan", "x", "", "3,3
 @given(command=st.sampled_from([["demo", "--iterations", "2"], ["train", "xor", "--epochs", "1"],
                                 ["train", "moons", "--epochs", "1"], ["gradcheck"], ["nonsense"], []]),
        options=st.lists(st.tuples(st.sampled_from(["--seed", "--lr", "--hidden", "--momentum", "--dropout",
-                                                   "--batch-size", "--save", "--iterations", "--epochs"]),
+                                                   "--batch-size", "--save", "--iterations", "--epochs", "--every"]),
                                   cli_values | st.sampled_from(["PATH", "DIR", "MISSING"])), max_size=3))
 def test_the_command_line_ends_in_an_exit_code_and_at_most_one_error_line(tmp_path, capsys, command, options):
     import io

@@ -28,7 +28,7 @@ from .optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, clip_grad_norm
 from .parameter import Parameter
 from .training import evaluate, fit
 
-__version__ = "0.2.0"
+from .version import __version__
 
 __all__ = [
     "Adam", "BinaryCrossEntropy", "Callback", "Dense", "Dropout", "EarlyStopping", "EpochHook", "GradcheckReport",
