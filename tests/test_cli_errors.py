@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from tinygraph import cli
+from tinygraph import cli, cli_demo
 from tinygraph.cli import main
 
 
@@ -85,7 +85,7 @@ def test_whatever_a_command_raises_ends_in_one_line_and_its_exit_code(capsys, mo
     def fails(*args, **kwargs):
         raise error
 
-    monkeypatch.setattr(cli, "train_article", fails)
+    monkeypatch.setattr(cli_demo, "train_article", fails)
     assert run("demo") == (code, "")
     assert one_error_line(capsys) == line
     assert capsys.readouterr().err == ""
@@ -95,7 +95,7 @@ def test_tinygraph_debug_shows_the_traceback(monkeypatch):
     def fails(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "train_article", fails)
+    monkeypatch.setattr(cli_demo, "train_article", fails)
     monkeypatch.setenv("TINYGRAPH_DEBUG", "1")
     with pytest.raises(RuntimeError, match="boom"):
         main(["demo"], out=io.StringIO())

@@ -622,7 +622,7 @@ cli_values = st.sampled_from(["-1", "0", "1", "2", "1e300", "nan", "x", "", "3,3
 @given(command=st.sampled_from([["demo", "--iterations", "2"], ["train", "xor", "--epochs", "1"],
                                 ["train", "moons", "--epochs", "1"], ["gradcheck"], ["nonsense"], []]),
        options=st.lists(st.tuples(st.sampled_from(["--seed", "--lr", "--hidden", "--momentum", "--dropout",
-                                                   "--batch-size", "--save", "--iterations", "--epochs"]),
+                                                   "--batch-size", "--save", "--iterations", "--epochs", "--every"]),
                                   cli_values | st.sampled_from(["PATH", "DIR", "MISSING"])), max_size=3))
 def test_the_command_line_ends_in_an_exit_code_and_at_most_one_error_line(tmp_path, capsys, command, options):
     import io
@@ -661,3 +661,22 @@ def test_embedding_gives_rows_or_a_documented_error(x, dy):
             assert layer.backward(dy) is None
         except DOCUMENTED:
             return
+
+
+# -- the newcomer's frictions (issue 14) -----------------------------------------------------------------
+
+@given(n_out=st.sampled_from([1, 3]),
+       X=any_array(max_dims=3, max_side=4) | arrays(np.float64, (4, 3), elements=st.floats(-10, 10)),
+       labels=any_array(max_dims=3, max_side=4) | arrays(np.int64, st.sampled_from([(4,), (4, 1)]), elements=st.integers(-1, 3))
+       | arrays(np.float64, st.sampled_from([(4, 1), (4, 3)]), elements=st.sampled_from([0.0, 1.0, 0.5])),
+       threshold=st.sampled_from([0.5, 0.0, -1.0, float("nan"), "x", None]))
+def test_accuracy_gives_a_fraction_or_a_documented_error(n_out, X, labels, threshold):
+    net = tg.Sequential(tg.Dense(3, n_out, rng=0))
+    with warnings.catch_warnings():
+        if non_finite(X):
+            warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            fraction = tg.accuracy(net, X, labels, threshold=threshold)
+        except DOCUMENTED:
+            return
+    assert type(fraction) is float and 0.0 <= fraction <= 1.0

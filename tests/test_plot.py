@@ -100,10 +100,13 @@ def test_the_grid_takes_the_argmax_of_scores_and_thresholds_probabilities(moons)
 
 @given(X=st.lists(st.tuples(st.floats(-1e3, 1e3), st.floats(-1e3, 1e3)), min_size=1, max_size=20).map(np.array))
 def test_the_grid_covers_the_data_with_a_margin(X):
-    xx, yy, classes, _, _, n_classes = plot.decision_grid("test", scores, X, np.zeros(len(X), int), resolution=7)
+    xx, yy, classes, _, n_classes = plot.decision_grid("test", scores, X, np.zeros(len(X), int), resolution=7)
     assert xx.shape == yy.shape == classes.shape == (7, 7) and n_classes == 3
     assert (xx.min() < X[:, 0].min()) and (xx.max() > X[:, 0].max())
     assert (yy.min() < X[:, 1].min()) and (yy.max() > X[:, 1].max())
+    far = X + 5000.0  # test points far from the training points: the grid covers them too
+    xx, yy, *_ = plot.decision_grid("test", scores, X, np.zeros(len(X), int), resolution=7, test=(far, np.zeros(len(X))))
+    assert xx.max() > far[:, 0].max() and yy.max() > far[:, 1].max()
 
 
 @pytest.mark.parametrize("shape", [(10, 3), (10,), (10, 1), (2, 5, 2), (0, 2)])
@@ -207,3 +210,62 @@ def test_plot_images_draws_a_grid_of_feature_maps_and_refuses_a_wrong_shape(tmp_
         plot_images(np.zeros((8, 8)), tmp_path / "bad.png")
     with pytest.raises(ValueError, match="plot_images: 5 images but 2 titles"):
         plot_images(maps, tmp_path / "bad.png", titles=["a", "b"])
+
+
+# -- the newcomer's frictions (issue 14): an honest scale, a boundary that says what it shows --------------
+
+
+def curves_axes(draw, values):
+    figure, (ax,) = plot.new_figure(1, None)
+    draw(ax, "loss", {"loss": values}, "iteration")
+    return ax
+
+
+def bottom_is_zero(draw):
+    """The demo's 50 losses, 0.5065 to 0.4980: a 1.7% drop that an axis from 0.498 draws as a collapse."""
+    return all(curves_axes(draw, values).get_ylim()[0] == 0.0
+               for values in ([0.5065, 0.503, 0.4981, 0.4980], [0.9], [2.0, 1.0, 0.0]))
+
+
+def test_curves_start_at_zero_so_a_small_change_looks_small():
+    assert bottom_is_zero(plot.draw_curves)
+
+
+def test_the_zero_check_sees_matplotlib_s_own_scale():
+    def autoscaled(ax, ylabel, curves, xlabel):  # the broken twin: the axis as matplotlib picks it
+        for values in curves.values():
+            ax.plot(np.arange(1, len(values) + 1), values)
+
+    assert not bottom_is_zero(autoscaled)
+
+
+def legend_of_boundary(moons, test):
+    X, y = moons
+    figure, (ax,) = plot.new_figure(1, None)
+    plot.draw_boundary(ax, *plot.decision_grid("test", scores, X[:40], y[:40], resolution=20, test=test))
+    legend = ax.get_legend()
+    return [text.get_text() for text in legend.get_texts()] if legend else []
+
+
+def test_the_boundary_legend_names_the_classes_and_the_training_and_test_points(moons):
+    X, y = moons
+    assert legend_of_boundary(moons, (X[40:50], y[40:50])) == ["training (40)", "test (10)", "class 0", "class 1", "class 2"]
+    assert legend_of_boundary(moons, None) == ["data (40)", "class 0", "class 1", "class 2"]
+
+
+def test_the_legend_check_sees_a_boundary_without_a_legend(moons, monkeypatch):
+    original = plot.draw_boundary
+
+    def without_legend(ax, *args):  # the broken twin: the picture of version 1
+        original(ax, *args)
+        ax.get_legend().remove()
+
+    monkeypatch.setattr(plot, "draw_boundary", without_legend)
+    assert legend_of_boundary(moons, None) == []
+
+
+def test_plot_run_refuses_a_test_set_that_is_not_a_pair(tmp_path, moons):
+    with pytest.raises(ValueError, match=r"plot_run: test must be a pair \(X_test, y_test\), got"):
+        plot.plot_run({"loss": [1.0]}, tmp_path / "x.png", scores, *moons, test=moons[0])
+    with pytest.raises(ValueError, match=r"plot_run: X_test has 3 samples but y_test has 2"):
+        plot.plot_run({"loss": [1.0]}, tmp_path / "x.png", scores, *moons, test=(np.zeros((3, 2)), np.zeros(2)))

@@ -121,3 +121,47 @@ def test_check_layer_catches_a_dag_executor_that_overwrites_at_fan_out():
     graph = twins.OverwritingGraph(x, tg.Multiply()(tg.Tanh()(h), h))
     with pytest.raises(AssertionError, match="input gradient is wrong"):
         check_layer(graph, np.random.default_rng(0).uniform(0.5, 1.5, (4, 3)))
+
+
+# -- the newcomer's frictions (issue 14): a width check_layer cannot guess ------------------------------------
+
+
+class Project(tg.Layer):
+    """y = x @ W with W of shape (n_in, 2) and no `in_features` attribute: check_layer cannot guess n_in."""
+
+    def __init__(self, n_in):
+        self.weight = tg.Parameter(np.linspace(-1.0, 1.0, 2 * n_in).reshape(n_in, 2), "weight")
+
+    def forward(self, x):
+        self.save_for_backward(x)
+        return x @ self.weight.value
+
+    def backward(self, dy):
+        x = self.pop_saved()
+        self.weight.grad += x.T @ dy
+        return dy @ self.weight.value.T
+
+
+GUESS_FAILED = r"^check_layer\(Project\): the input width could not be guessed .* Give an input: check_layer\(layer, x\)"
+
+
+def test_check_layer_says_when_it_cannot_guess_the_input_width_and_how_to_give_it():
+    layer = Project(5)
+    before = layer.weight.value.copy()
+    with pytest.raises(ValueError, match=GUESS_FAILED):
+        check_layer(layer)
+    assert np.array_equal(layer.weight.value, before) and not layer.weight.has_grad
+    assert check_layer(layer, np.ones((4, 5)))  # given the input, the same layer passes
+    assert check_layer(Project(3))               # a width of 3 is the guess, and it fits
+
+
+def test_the_width_check_sees_numpy_s_own_message(monkeypatch):
+    from tinygraph.testing import check
+
+    def no_trial(layer, seed):  # the broken twin: the guess goes straight to gradcheck
+        return np.ones((4, 3))
+
+    monkeypatch.setattr(check, "guessed_input", no_trial)
+    with pytest.raises(AssertionError, match="Regex pattern did not match"):
+        with pytest.raises(ValueError, match=GUESS_FAILED):
+            check_layer(Project(5))

@@ -22,12 +22,13 @@ from .layers import (  # images, sequences, normalisation
     ELU, GELU, AvgPool1D, AvgPool2D, BatchNorm, Conv1D, Conv2D, Embedding, Flatten, LayerNorm, MaxPool1D, MaxPool2D,
     Permute, Reshape, SiLU, Softplus,
 )
+from .metrics import accuracy
 from .losses import L1, MSE, BCEWithLogits, BinaryCrossEntropy, Huber, Loss, SoftmaxCrossEntropy, SumSquaredError
 from .optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, clip_grad_norm
 from .parameter import Parameter
 from .training import evaluate, fit
 
-__version__ = "0.2.0"
+from .version import __version__
 
 __all__ = [
     "Adam", "BinaryCrossEntropy", "Callback", "Dense", "Dropout", "EarlyStopping", "EpochHook", "GradcheckReport",
@@ -43,3 +44,4 @@ __all__ += [  # images, sequences, normalisation
     "AvgPool1D", "AvgPool2D", "BatchNorm", "Conv1D", "Conv2D", "ELU", "Embedding", "Flatten", "GELU", "LayerNorm",
     "MaxPool1D", "MaxPool2D", "Permute", "Reshape", "SiLU", "Softplus",
 ]
+__all__ += ["accuracy"]  # the newcomer's frictions (issue 14): predict_classes-style help

@@ -4,7 +4,8 @@ from . import checks
 
 
 class History:
-    """What `fit` recorded: `history` maps each metric to one value per epoch; `epoch` lists the epochs (0-based)."""
+    """What `fit` recorded: `history` maps each metric to one value per epoch (a float); `epoch` lists the
+    epochs, counted from 1 as the log prints them."""
 
     def __init__(self):
         self.history = {}
@@ -20,9 +21,10 @@ class History:
 
 
 class Callback:
-    """Hooks `fit` calls: `on_train_begin(model)`, `on_epoch_end(epoch, logs)` (return True to stop),
-    and `on_train_end(model)`, which runs once however training ends (finished, stopped or failed),
-    for every callback whose `on_train_begin` returned, even if another callback's hook raised."""
+    """Hooks `fit` calls: `on_train_begin(model)`, `on_epoch_end(epoch, logs)` (`epoch` counted from 1;
+    return True to stop), and `on_train_end(model)`, which runs once however training ends (finished,
+    stopped or failed), for every callback whose `on_train_begin` returned, even if another callback's
+    hook raised. A text `on_train_end` returns is written to `fit`'s log (one or more lines)."""
 
     def on_train_begin(self, model):
         pass
@@ -60,25 +62,29 @@ def as_callbacks(callbacks):
     return [c if isinstance(c, Callback) else EpochHook(c) for c in callbacks]
 
 
-def begin_training(callbacks, model):
-    """Call each callback's `on_train_begin`; return them. If one raises, those that began end first."""
+def begin_training(callbacks, model, say):
+    """Call each callback's `on_train_begin`; return them. If one raises, those that began end first
+    (`say`: as for `end_training`)."""
     begun = []
     try:
         for callback in callbacks:
             callback.on_train_begin(model)
             begun.append(callback)
     except BaseException:
-        end_training(begun, model)
+        end_training(begun, model, say)
         raise
     return begun
 
 
-def end_training(callbacks, model):
-    """Call every callback's `on_train_end`, each even if an earlier one raised; then raise the first error."""
+def end_training(callbacks, model, say):
+    """Call every callback's `on_train_end`, each even if an earlier one raised, and `say` each text one
+    returns; then raise the first error."""
     errors = []
     for callback in callbacks:
         try:
-            callback.on_train_end(model)
+            text = callback.on_train_end(model)
+            if isinstance(text, str) and text:
+                say(text)
         except BaseException as error:  # Ctrl-C too: the others (EarlyStopping's restore) still run
             errors.append(error)
     if errors:
@@ -91,7 +97,11 @@ class EarlyStopping(Callback):
     `mode` is "min", "max" or "auto" (max for names containing "accuracy", else min); an improvement must
     beat the best value by more than `min_delta`. With `restore_best_weights` (the default) the model
     gets back the weights of its best epoch however training ended: stopped early, epochs used up, or
-    an error. `best_epoch`, `best` and `stopped_epoch` (None if it never stopped) tell what happened.
+    an error. `best_epoch`, `best` and `stopped_epoch` (None if it never stopped) tell what happened,
+    epochs counted from 1 as in the log, and so does the log itself (`report`):
+
+        EarlyStopping: stopped after epoch 9: val_loss did not improve on 0.1093 (epoch 6) for 3 epochs
+        EarlyStopping: restored the weights of epoch 6 (val_loss 0.1093)
     """
 
     def __init__(self, monitor="val_loss", patience=0, restore_best_weights=True, min_delta=0.0, mode="auto"):
@@ -129,5 +139,21 @@ class EarlyStopping(Callback):
         return False
 
     def on_train_end(self, model):
-        if self.restore_best_weights and self.best_weights is not None:
+        """Restore the best weights (if asked); return what happened, for `fit`'s log."""
+        restored = self.restore_best_weights and self.best_weights is not None
+        if restored:
             model.load_state_dict(self.best_weights)
+        return self.report(restored)
+
+    def report(self, restored):
+        """The log's lines: whether and when training stopped, and which epoch's weights the model has."""
+        lines = []
+        if self.stopped_epoch is not None:
+            waited = f"{self.wait} epoch" + ("s" if self.wait != 1 else "")
+            lines.append(f"EarlyStopping: stopped after epoch {self.stopped_epoch}: {self.monitor} did not improve on "
+                         f"{self.best:.4f} (epoch {self.best_epoch}) for {waited}")
+        if restored:
+            lines.append(f"EarlyStopping: restored the weights of epoch {self.best_epoch} ({self.monitor} {self.best:.4f})")
+        elif self.stopped_epoch is not None:
+            lines.append(f"EarlyStopping: kept the weights of epoch {self.stopped_epoch}, the last (restore_best_weights=False)")
+        return "\n".join(lines)

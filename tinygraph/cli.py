@@ -1,13 +1,16 @@
 """The `tinygraph` command (also `python -m tinygraph`). How it fails, for every subcommand: `cli_errors`."""
 
 import argparse
+import shutil
 import sys
+import textwrap
 
 import numpy as np
 
 from . import datasets
-from .article import article_network, explain_first_iteration, train_article
-from .cli_errors import CommandError, fits_in_memory, run_guarded, writable
+from .article import article_network
+from .cli_demo import add_demo
+from .cli_errors import CommandError, check_outputs, fits_in_memory, run_guarded
 from .containers import Sequential
 from .datasets import article
 from .explain import explain
@@ -19,6 +22,7 @@ from .optim import SGD, Adam
 from .inspect.selfcheck import builtin_cases, run_checks
 from .text import table
 from .training import evaluate, fit
+from .version import __version__
 
 # dataset -> (loader(rng), default hidden widths, default epochs)
 DATASETS = {
@@ -63,25 +67,27 @@ non_negative_float = checked(float, lambda value: 0 <= value < float("inf"), "a 
 probability = checked(float, lambda value: 0 <= value < 1, "in [0, 1)")
 
 
+def help_formatter(prog):
+    """argparse's help, wrapped to the terminal as usual, but never wider than 100 columns."""
+    return argparse.HelpFormatter(prog, width=min(shutil.get_terminal_size().columns, 102) - 2)
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(prog="tinygraph", description="A small, readable neural-network framework on NumPy.")
+    parser = argparse.ArgumentParser(prog="tinygraph", description="A small, readable neural-network framework on NumPy.",
+                                     formatter_class=help_formatter)
+    parser.add_argument("--version", action="version", version=f"tinygraph {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    demo = commands.add_parser(
-        "demo", help="train the article's 3-4-1 sigmoid network and print the loss at every iteration"
-    )
-    demo.add_argument("--iterations", type=positive_int, default=50, help="full-batch SGD steps (default 50)")
-    demo.add_argument("--seed", type=seed, default=1, help="seed for the initial weights (default 1)")
-    demo.add_argument("--trace", action="store_true", help="first show one iteration layer by layer, beside the blog's variables")
-    demo.add_argument("--plot", metavar="PNG", help="write the loss per iteration as a PNG (needs matplotlib)")
-    demo.set_defaults(run=run_demo)
+    add_demo(commands, positive_int, seed, help_formatter)
 
     check = commands.add_parser(
-        "gradcheck", help="check every built-in layer and loss (and the article's network) against finite differences"
+        "gradcheck", help="check every built-in layer and loss (and the article's network) against finite differences",
+        formatter_class=help_formatter,
     )
     check.set_defaults(run=run_gradcheck)
 
     train = commands.add_parser(
-        "train", help="train an MLP classifier on a dataset; print per-epoch progress and the test accuracy"
+        "train", help="train an MLP classifier on a dataset; print per-epoch progress and the test accuracy",
+        formatter_class=help_formatter,
     )
     train.add_argument("dataset", choices=sorted(DATASETS))
     train.add_argument("--epochs", type=positive_int, help="passes over the training set (digits 50, spirals 100, ...)")
@@ -126,16 +132,6 @@ def mlp(sizes, activation, rng, dropout=0.0):
     return Sequential(*layers)
 
 
-def check_outputs(args):
-    """Fail before any work, not after it: every output path can be written, matplotlib is there for --plot."""
-    if args.plot:
-        need_matplotlib()
-    for option in ("--save", "--plot"):
-        path = getattr(args, option[2:], None)
-        if path:
-            writable(option, path)
-
-
 def run_train(args, out):
     check_model_options(args)
     check_outputs(args)
@@ -159,7 +155,9 @@ def run_train(args, out):
     optimizer = SGD(net.parameters(), lr=args.lr, momentum=args.momentum)
     samples = f"{X.shape[1]} features" if X.ndim == 2 else f"shape {X.shape[1:]}"
     print(f"{args.dataset}: {len(X_train)} training and {len(X_test)} test samples of {samples}", file=out)
-    print(f"model: {net!r}, SoftmaxCrossEntropy, {optimizer!r}", file=out)
+    model = repr(net)  # a line too long for 100 columns goes below its label
+    print(f"model:\n{model}" if "\n" not in model and len(model) > 93 else f"model: {model}", file=out)
+    print(f"loss: SoftmaxCrossEntropy, optimizer: {optimizer!r}", file=out)
     print("(val_ columns: the test samples, evaluated after each epoch; they do not steer training)", file=out)
     history = fit(
         net, loss, optimizer, X_train, y_train, epochs=epochs, batch_size=args.batch_size, seed=rng,
@@ -173,52 +171,10 @@ def run_train(args, out):
     if args.plot:
         from .plot import plot_run
 
-        boundary = dict(predict=net.predict, X=X, y=y) if X.shape[1] == 2 else {}
+        boundary = dict(predict=net.predict, X=X_train, y=y_train, test=(X_test, y_test)) if X.ndim == 2 and X.shape[1] == 2 else {}
         plot_run(history.history, args.plot, title=f"tinygraph train {args.dataset}", **boundary)
         print(f"wrote {args.plot}", file=out)
     return 0
-
-
-def need_matplotlib():
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise CommandError("--plot needs matplotlib: pip install 'tinygraph[plot]'") from None
-
-
-def run_demo(args, out):
-    check_outputs(args)
-    net, losses = train_article(args.iterations, args.seed)
-    X, y = article()
-    print(f"The article's network: {net!r}", file=out)
-    print(f"SumSquaredError, SGD lr=1.0, full batch of {len(X)}, weights U(-1, 1) from seed {args.seed}", file=out)
-    if args.trace:
-        print_first_iteration(args.seed, out)
-    print(file=out)
-    print("iteration  loss", file=out)
-    for i, value in enumerate(losses, start=1):
-        print(f"{i:9d}  {value:.6f}", file=out)
-    print(file=out)
-    print("x        target  prediction", file=out)
-    for x_row, target, prediction in zip(X, y[:, 0], net(X)[:, 0]):
-        print(f"{x_row.astype(int)!s:8} {target:6.0f}  {prediction:10.4f}", file=out)
-    if args.plot:
-        from .plot import plot_history
-
-        plot_history({"loss": losses}, args.plot, title="tinygraph demo: the article's network", xlabel="iteration")
-        print(f"wrote {args.plot}", file=out)
-    return 0
-
-
-def print_first_iteration(seed, out):
-    """Iteration 1 layer by layer, then each of the blog's variables beside where tinygraph has it."""
-    record, pairs = explain_first_iteration(seed)
-    print("\nIteration 1, layer by layer (forward down the table, backward of dL/dl2 = l2 - y back up):", file=out)
-    print(record, file=out)
-    for name, where, blog, ours in pairs:
-        same = "equal" if np.allclose(blog, ours, rtol=1e-12, atol=1e-15) else "DIFFERENT"
-        print(f"\n{name} (the blog's formula) = {where}: {same}", file=out)
-        print(np.array2string(ours, precision=4, suppress_small=True), file=out)
 
 
 # example -> (hidden widths, steps, every) for `tinygraph explain`; demo is the article's network
@@ -227,7 +183,8 @@ EXPLAIN_EXAMPLES = {"demo": ((), 500, 5), "xor": ((4,), 200, 2), "moons": ((8, 8
 
 def add_explain(commands):
     command = commands.add_parser(
-        "explain", help="train a small network and write one HTML page that shows every step (open it in a browser)"
+        "explain", help="train a small network and write one HTML page that shows every step (open it in a browser)",
+        formatter_class=help_formatter,
     )
     command.add_argument("example", choices=list(EXPLAIN_EXAMPLES))
     command.add_argument("--steps", type=positive_int, help="full-batch training steps (demo 500, xor and moons 200, spirals 400)")
@@ -253,8 +210,12 @@ def run_explain(args, out):
         explain(net, loss, optimizer, X, target, steps=steps, every=every, path=args.out)
     except OSError as error:  # the page cannot be written there
         raise CommandError(str(error)) from None
-    print(f"wrote {args.out}: {steps} steps of {net!r}, recorded every {every}; open it in a browser", file=out)
+    print(f"model: {net!r}\n{steps} steps, recorded every {every}", file=out)
+    print(f"wrote {args.out}: open it in a browser", file=out)
     return 0
+
+
+LABEL_WIDTH = 60  # gradcheck's first column; with the numbers, a line of at most 92 characters
 
 
 def run_gradcheck(args, out):
@@ -263,7 +224,9 @@ def run_gradcheck(args, out):
     for label, report in results:
         max_abs = max((row.max_abs for row in report.rows), default=0.0)
         max_rel = max((row.max_rel for row in report.rows), default=0.0)
-        rows.append([label, f"{max_abs:.2e}", f"{max_rel:.2e}", "ok" if report.ok else "FAILED"])
+        first, *rest = textwrap.wrap(label, LABEL_WIDTH, subsequent_indent="  ", break_long_words=False) or [""]
+        rows.append([first, f"{max_abs:.2e}", f"{max_rel:.2e}", "ok" if report.ok else "FAILED"])
+        rows += [[part, "", "", ""] for part in rest]  # a long label goes on, so the table fits in 100 columns
     print("\n".join(table(["checked", "max abs err", "max rel err", "result"], rows, right={1, 2})), file=out)
     failed = [(label, report) for label, report in results if not report.ok]
     for label, report in failed:

@@ -93,6 +93,23 @@ def writable(option, path):
     return path
 
 
+def check_outputs(args):
+    """Fail before any work, not after it: every output path can be written, matplotlib is there for --plot."""
+    if args.plot:
+        need_matplotlib()
+    for option in ("--save", "--plot"):
+        path = getattr(args, option[2:], None)
+        if path:
+            writable(option, path)
+
+
+def need_matplotlib():
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise CommandError("--plot needs matplotlib: pip install 'tinygraph[plot]'") from None
+
+
 def fits_in_memory(option, n_values, bytes_per_value=8, copies=4):
     """Refuse (`UsageError`) a model of `n_values` parameters that would need more than this machine's memory.
 

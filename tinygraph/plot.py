@@ -31,13 +31,14 @@ def plot_history(history, path, title=None, xlabel="epoch"):
     plot_run(history, path, title=title, xlabel=xlabel)
 
 
-def plot_decision_boundary(predict, X, y, path, title=None, resolution=200):
+def plot_decision_boundary(predict, X, y, path, title=None, resolution=200, test=None):
     """Write the classes `predict` gives over the plane, with the points `X` coloured by label `y`, to the PNG `path`.
 
     X: `(n, 2)`; y: `(n,)` integer labels. `predict` maps an `(m, 2)` array to `(m, K)` class scores or
     probabilities (the class is the argmax) or to `(m, 1)` probabilities of class 1 (class 1 above 0.5),
     as `model.predict` does. It is evaluated on a `resolution x resolution` grid over the data's
-    bounding box plus a 10% margin.
+    bounding box plus a 10% margin. `test=(X_test, y_test)` adds held-out points, drawn as triangles; the
+    legend names each class's colour and tells the training points from the test points.
 
     >>> import io
     >>> X, y = np.array([[0.0, 0.0], [1.0, 1.0]]), np.array([0, 1])
@@ -46,15 +47,15 @@ def plot_decision_boundary(predict, X, y, path, title=None, resolution=200):
     >>> png.getvalue()[1:4]
     b'PNG'
     """
-    boundary = decision_grid("plot_decision_boundary", predict, X, y, resolution)
+    boundary = decision_grid("plot_decision_boundary", predict, X, y, resolution, test)
     figure, (axes,) = new_figure(1, title)
     draw_boundary(axes, *boundary)
     figure.savefig(path, format="png")
 
 
-def plot_run(history, path, predict=None, X=None, y=None, title=None, xlabel="epoch", resolution=200):
+def plot_run(history, path, predict=None, X=None, y=None, title=None, xlabel="epoch", resolution=200, test=None):
     """Write one PNG with a run's curves (as `plot_history`) and, given `predict`, `X` and `y`, the
-    decision boundary beside them (as `plot_decision_boundary`).
+    decision boundary beside them (as `plot_decision_boundary`, with `test` as there).
 
     >>> import io
     >>> from tinygraph.datasets import moons
@@ -69,7 +70,7 @@ def plot_run(history, path, predict=None, X=None, y=None, title=None, xlabel="ep
     given = [value is not None for value in (predict, X, y)]
     if any(given) and not all(given):
         raise ValueError("plot_run: pass predict, X and y together to draw the decision boundary")
-    boundary = decision_grid("plot_run", predict, X, y, resolution) if all(given) else None
+    boundary = decision_grid("plot_run", predict, X, y, resolution, test) if all(given) else None
     figure, axes = new_figure(len(panels) + (boundary is not None), title)
     for ax, (ylabel, curves) in zip(axes, panels):
         draw_curves(ax, ylabel, curves, xlabel)
@@ -119,23 +120,35 @@ def curve_panels(history):
     return [("loss", losses)] + ([("accuracy", accuracies)] if accuracies else [])
 
 
-def decision_grid(function, predict, X, y, resolution):
-    """The grid `(xx, yy, classes)` of `predict`'s classes over `X`'s bounding box, with `X`, `y`, `n_classes`."""
+def points(function, X, y, x_name="X", y_name="y"):
+    """`X` `(n, 2)` as floats and `y` as `(n,)`, or a `ValueError` naming them."""
     X, y = np.asarray(X, dtype=np.float64), np.asarray(y).reshape(-1)
     if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
-        raise ValueError(f"{function}: X must have shape (n, 2) with n >= 1 (2-D inputs), got {X.shape}")
+        raise ValueError(f"{function}: {x_name} must have shape (n, 2) with n >= 1 (2-D inputs), got {X.shape}")
     if len(y) != len(X):
-        raise ValueError(f"{function}: X has {len(X)} samples but y has {len(y)}")
+        raise ValueError(f"{function}: {x_name} has {len(X)} samples but {y_name} has {len(y)}")
+    return X, y
+
+
+def decision_grid(function, predict, X, y, resolution, test=None):
+    """The grid `(xx, yy, classes)` of `predict`'s classes over the points' bounding box, with the points
+    `[(X, y, label)]` (the training points, and the test points if any) and `n_classes`."""
+    sets = [(*points(function, X, y), "training" if test is not None else "data")]
+    if test is not None:
+        if not isinstance(test, tuple) or len(test) != 2:
+            raise ValueError(f"{function}: test must be a pair (X_test, y_test), got {checks.describe(test)}")
+        sets.append((*points(function, *test, "X_test", "y_test"), "test"))
     checks.integer(function, "resolution", resolution, minimum=2)
-    low, high = X.min(axis=0), X.max(axis=0)
+    every = np.concatenate([X for X, _, _ in sets])
+    low, high = every.min(axis=0), every.max(axis=0)
     margin = 0.1 * np.where(high > low, high - low, 1.0)  # also a visible square around a single point
     xx, yy = np.meshgrid(*(np.linspace(a, b, resolution) for a, b in zip(low - margin, high + margin)))
     scores = np.asarray(predict(np.column_stack([xx.ravel(), yy.ravel()])))
     if scores.ndim != 2 or scores.shape[0] != xx.size or scores.shape[1] == 0:
         raise ValueError(f"{function}: predict must return shape ({xx.size}, K) or ({xx.size}, 1), got {scores.shape}")
     classes = scores.argmax(axis=1) if scores.shape[1] > 1 else (scores[:, 0] > 0.5).astype(int)
-    n_classes = max(scores.shape[1], 2, int(y.max()) + 1)
-    return xx, yy, classes.reshape(xx.shape), X, y, n_classes
+    n_classes = max(scores.shape[1], 2, *(int(y.max()) + 1 for _, y, _ in sets))
+    return xx, yy, classes.reshape(xx.shape), sets, n_classes
 
 
 def new_figure(n_axes, title, grid=None, size=None):
@@ -155,25 +168,38 @@ def new_figure(n_axes, title, grid=None, size=None):
 
 
 def draw_curves(ax, ylabel, curves, xlabel):
-    """One line per curve against 1, 2, ..., training and validation told apart by the legend."""
+    """One line per curve against 1, 2, ..., training and validation told apart by the legend.
+
+    The axis starts at 0 (a loss of 0, an accuracy of 0), so that a change looks as large as it is: a
+    loss from 0.5065 to 0.4980 is a 1.7% drop, not a collapse to the bottom of the picture."""
     for key, values in curves.items():
         label = "validation" if key.startswith("val_") else "training"
         marker = "o" if len(values) == 1 else None  # a line through one point would draw nothing
         ax.plot(np.arange(1, len(values) + 1), values, label=label, marker=marker)
+    ax.set_ylim(bottom=min(0.0, *(np.min(values) for values in curves.values())))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.legend()
     ax.grid(alpha=0.3)
 
 
-def draw_boundary(ax, xx, yy, classes, X, y, n_classes):
-    """The predicted classes as filled regions, and the points coloured by their labels on top."""
+def draw_boundary(ax, xx, yy, classes, sets, n_classes):
+    """The predicted classes as filled regions, the points coloured by their labels on top (training
+    points as circles, test points as triangles), and a legend of both."""
     from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
 
     # class k gets the k-th colour of the default cycle, both in the plane and on the points
     colours = dict(cmap=ListedColormap([f"C{k % 10}" for k in range(n_classes)]), vmin=-0.5, vmax=n_classes - 0.5)
     ax.contourf(xx, yy, classes, levels=np.arange(n_classes + 1) - 0.5, alpha=0.3, **colours)
-    ax.scatter(X[:, 0], X[:, 1], c=y, s=12, edgecolors="k", linewidths=0.3, **colours)
+    for (X, y, label), marker in zip(sets, "o^"):
+        ax.scatter(X[:, 0], X[:, 1], c=y, s=12 if marker == "o" else 22, marker=marker, edgecolors="k",
+                   linewidths=0.3, label=f"{label} ({len(X)})", **colours)
+    handles, _ = ax.get_legend_handles_labels()
+    for handle in handles:  # the marker's shape says training or test; its colour is the class's
+        handle.set_facecolor("white")
+    classes_seen = [Patch(facecolor=f"C{k % 10}", alpha=0.6, label=f"class {k}") for k in range(n_classes)]
+    ax.legend(handles=handles + classes_seen, fontsize=7, loc="best")
     ax.set_xlabel("x0")
     ax.set_ylabel("x1")
     ax.set_title("decision boundary")

@@ -17,11 +17,12 @@ import numpy as np
 
 from . import checks
 from .callbacks import History, as_callbacks, begin_training, end_training
+from .data import check_data, check_reduced, check_target_fits  # explain takes check_data from here
 from .inference import inference
 from .init import as_rng
 from .layer import Layer
 from .losses import Loss
-from .metrics import accuracy_for
+from .metrics import accuracy_for, plain
 from .optim import Optimizer
 from .progress import Progress
 from .schedules import Schedule
@@ -40,14 +41,19 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
     `validation_data=(X_val, target_val)` is given (evaluated in eval mode). A loss reduced by "sum"
     logs the sum over the epoch's batches (the training set's total, as `evaluate` would give it).
     `schedule` (from `tinygraph.schedules`, made on `optimizer`) is stepped after each epoch, and
-    `"lr"` logs the rate each epoch trained with. A loss with `reduction="none"` is refused: training
+    `"lr"` logs the rate each epoch trained with. Every logged value is a plain Python float. A loss with `reduction="none"` is refused: training
     needs one number per batch.
 
-    `callbacks` are `Callback` objects or plain functions `f(epoch, logs)`; any of them returning True
-    stops training. `progress` (True, False or a text stream; True means standard output) shows a
-    live bar on a terminal and one line per epoch otherwise.
+    Epochs are counted from 1, as the log prints them: `history.epoch` is `[1, 2, ...]` and callbacks get
+    `epoch=1` after the first. `callbacks` are `Callback` objects or plain functions `f(epoch, logs)`; any
+    of them returning True stops training, and a text returned by a callback's `on_train_end` is logged.
+    `progress` (True, False or a text stream; True means standard output) writes one line per epoch,
+    and while an epoch runs a tqdm bar on a terminal (a widget in Jupyter).
 
-    NaN or Inf in the data is refused before training starts (the message names the first bad row).
+    NaN or Inf in the data is refused before training starts (the message names the first bad row), and
+    so is a target the loss cannot compare with the model's output (a target `(n,)` for an output `(n, 1)`):
+    the model predicts the first batch once, in inference mode, and the loss is tried on that output, as
+    wide as the data, and the whole target (`data.check_target_fits`).
     Training runs with NumPy's floating-point errors raised (`np.errstate`, for the loop only), so an
     overflow, or a loss that becomes NaN or Inf, stops `fit` at once with `FloatingPointError` naming
     the epoch and step; and since a trap can miss an overflow (inside a multi-threaded BLAS call), the
@@ -73,14 +79,17 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
             raise ValueError("fit: validation_data must be a pair (X_val, target_val)") from None
         validation_data = check_data(model, X_val, target_val, "validation X", "validation target")
     check_finite_parameters(model, "fit")
+    check_target_fits(model, loss, X, target, "target", batch_size)
+    if validation_data is not None:
+        check_target_fits(model, loss, *validation_data, "validation target", batch_size)
     rng = as_rng(seed, "fit", "seed")
     callbacks = as_callbacks(callbacks)
     bar = Progress(epochs, math.ceil(len(target) / batch_size), enabled=bool(progress),
                    stream=progress if hasattr(progress, "write") else None)
     history = History()
-    callbacks = begin_training(callbacks, model)
+    callbacks = begin_training(callbacks, model, say=bar.write)
     try:
-        for epoch in range(epochs):
+        for epoch in range(1, epochs + 1):
             order = rng.permutation(len(target)) if shuffle else slice(None)
             logs = train_epoch(model, loss, optimizer, tuple(x[order] for x in X), target[order], batch_size, epoch, bar)
             if validation_data is not None:
@@ -88,13 +97,15 @@ def fit(model, loss, optimizer, X, target, *, epochs, batch_size=32, shuffle=Tru
             if schedule is not None:
                 logs["lr"] = optimizer.lr  # the rate this epoch trained with
                 schedule.step()
+            logs = plain(logs)
             history.append(epoch, logs)
             bar.end_epoch(epoch, logs)
             stop = [callback.on_epoch_end(epoch, logs) for callback in callbacks]  # every callback sees the epoch
             if any(stop):
                 break
     finally:
-        end_training(callbacks, model)
+        bar.close()
+        end_training(callbacks, model, say=bar.write)
     return history
 
 
@@ -136,7 +147,7 @@ def train_epoch(model, loss, optimizer, X, target, batch_size, epoch, bar):
     total_loss = total_correct = 0.0
     per_sample = getattr(loss, "reduction", "mean") != "sum"  # a batch's mean counts once per sample; a sum as is
     step = 0
-    bar.start_epoch()
+    bar.start_epoch(epoch)
     try:
         with np.errstate(over="raise", invalid="raise", divide="raise"):  # this block only
             for step in range(steps):
@@ -154,14 +165,14 @@ def train_epoch(model, loss, optimizer, X, target, batch_size, epoch, bar):
                     total_correct += accuracy(pred, tb) * len(tb)
                 if bar.live:
                     seen = min(n_samples, (step + 1) * batch_size)
-                    bar.update(epoch, step, total_loss / seen if per_sample else total_loss)
+                    bar.update(total_loss / seen if per_sample else total_loss)
             bad = not_finite(model)  # an overflow the traps did not see (in a BLAS thread) shows here
             if bad:
                 raise FloatingPointError(f"the model's {bad} became NaN or Inf (found at the end of the epoch)")
     except FloatingPointError as error:
         keep_finite_weights(model, start_of_epoch)
         raise FloatingPointError(
-            f"fit: {error} at epoch {epoch + 1}, step {step + 1} of {steps}; training stopped and the "
+            f"fit: {error} at epoch {epoch}, step {step + 1} of {steps}; training stopped and the "
             "model keeps its last finite weights (try a smaller learning rate, or check the data)"
         ) from error
     logs = {"loss": total_loss / n_samples if per_sample else total_loss}
@@ -184,7 +195,7 @@ def keep_finite_weights(model, fallback):
 
 
 def evaluate(model, loss, X, target, *, batch_size=None):
-    """Return `{"loss": ..., "accuracy": ...}` for the whole of `(X, target)`, in eval mode.
+    """Return `{"loss": ..., "accuracy": ...}` (plain floats) for the whole of `(X, target)`, in eval mode.
 
     The loss is computed once on all predictions (made in batches of `batch_size`); accuracy is only
     reported for `SoftmaxCrossEntropy`, `BinaryCrossEntropy` and `BCEWithLogits`. A loss with
@@ -203,55 +214,4 @@ def evaluate_checked(model, loss, X, target, batch_size):
     accuracy = accuracy_for(loss)
     if accuracy:
         results["accuracy"] = accuracy(pred, target)
-    return results
-
-
-def as_input(x, dtype, name):
-    """`x` as an array: integers as they are, anything else cast to `dtype` (see `check_data`)."""
-    x = checks.as_array(x, name)
-    return x if x.dtype.kind in "iu" else checks.as_numeric(x, dtype, name)
-
-
-def check_reduced(function, loss):
-    """`ValueError` for a loss with `reduction="none"`: `function` needs one number per batch."""
-    if getattr(loss, "reduction", None) == "none":
-        raise ValueError(
-            f"{function}: the loss {loss!r} has reduction='none' (one loss per sample); {function} needs one "
-            "number per batch: use reduction='mean' (the default) or 'sum'"
-        )
-
-
-def check_data(model, X, target, x_name, target_name, owner="fit"):
-    """`(X, target)` with `X` as a tuple of arrays (one per input of the model; a tuple `X` gives several) cast to
-    the model's dtype, and float targets too; refused if not finite or of unequal length. The errors name
-    `owner` (the function that was given the data).
-
-    Integer `X` stays integer: it may be indices for an `Embedding`, and a float layer casts each batch.
-    """
-    inputs = X if isinstance(X, tuple) else (X,)
-    fewest, most = getattr(model, "arity", (1, 1))
-    if not fewest <= len(inputs) <= most:
-        expected = "one array" if fewest == 1 else f"a tuple of {fewest} arrays, one per input"
-        got = f"a tuple of {len(inputs)}" if isinstance(X, tuple) else "one array"
-        raise ValueError(f"{owner}: the model takes {fewest} input(s), so {x_name} must be {expected}; got {got}")
-    names = [f"{x_name}[{i}]" if isinstance(X, tuple) else x_name for i in range(len(inputs))]
-    inputs = tuple(as_input(x, model.dtype, f"{owner}: {name}") for x, name in zip(inputs, names))
-    target = checks.as_array(target, f"{owner}: {target_name}")
-    if target.dtype.kind not in "iu":  # integer labels stay integers; other targets take the model's dtype
-        target = checks.as_numeric(target, model.dtype, f"{owner}: {target_name}")
-    for x, name in zip(inputs, names):
-        if x.ndim < 2:
-            raise ValueError(f"{owner}: {name} must have a batch axis, (n_samples, ...), got shape {x.shape}")
-        if target.ndim == 0 or len(target) != len(x):
-            raise ValueError(
-                f"{owner}: {name} has {len(x)} samples but {target_name} has shape {target.shape}; they must have as many rows"
-            )
-    if len(target) == 0:
-        raise ValueError(f"{owner}: {x_name} has no samples")
-    for name, values in (*zip(names, inputs), (target_name, target)):
-        if values.dtype.kind == "f":
-            finite = np.isfinite(values.reshape(len(values), -1)).all(axis=1)
-            if not finite.all():
-                row = int(np.argmin(finite))
-                raise ValueError(f"{owner}: {name} contains NaN or Inf, first in row {row}: {values[row]}")
-    return inputs, target
+    return plain(results)
