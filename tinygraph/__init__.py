@@ -22,6 +22,7 @@ from .layers import (  # images, sequences, normalisation
     ELU, GELU, AvgPool1D, AvgPool2D, BatchNorm, Conv1D, Conv2D, Embedding, Flatten, LayerNorm, MaxPool1D, MaxPool2D,
     Permute, Reshape, SiLU, Softplus,
 )
+from .onnx import export_onnx, import_onnx  # the outgrow path (needs onnx only when called)
 from .losses import L1, MSE, BCEWithLogits, BinaryCrossEntropy, Huber, Loss, SoftmaxCrossEntropy, SumSquaredError
 from .optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, clip_grad_norm
 from .parameter import Parameter
@@ -43,3 +44,4 @@ __all__ += [  # images, sequences, normalisation
     "AvgPool1D", "AvgPool2D", "BatchNorm", "Conv1D", "Conv2D", "ELU", "Embedding", "Flatten", "GELU", "LayerNorm",
     "MaxPool1D", "MaxPool2D", "Permute", "Reshape", "SiLU", "Softplus",
 ]
+__all__ += ["export_onnx", "import_onnx"]  # ONNX
