@@ -25,7 +25,7 @@ class Builder:
 
     def __init__(self, onnx, model, dtype, opset, exporter_of):
         self.onnx, self.dtype, self.opset = onnx, np.dtype(dtype), opset
-        self.exporter_of = exporter_of  # layer -> its export function, or a TypeError naming it
+        self.exporter_of = exporter_of  # (layer, its path) -> its export function, or a TypeError naming it
         self.paths = {id(layer): path for path, layer in model.named_layers()}
         self.path = ""  # the path of the layer being exported, "" for the model
         self.nodes, self.initializers, self.examples, self.names = [], {}, {}, set()
@@ -54,7 +54,7 @@ class Builder:
 
     def layer(self, layer, *xs):
         """Export `layer` on the values `xs`; return its output's name (a tuple for several outputs)."""
-        export = self.exporter_of(layer)
+        export = self.exporter_of(layer, self.paths.get(id(layer), self.path))
         outer, self.path = self.path, self.paths.get(id(layer), self.path)
         try:
             ys = export(layer, self, *xs)

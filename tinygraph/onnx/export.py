@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import checks
 from ..layer import Layer
+from ..nodes import arity
 from ..npz import as_path, check_writable, write_atomically
 from . import containers, dense, images, pointwise, shape
 from .builder import Builder
@@ -40,7 +41,7 @@ def export_onnx(model, path, input_shape=None, dtype=np.float32, opset=None):
         raise ValueError(f"export_onnx: opset {opset} is not one tinygraph writes ({EXPORT_OPSETS[0]} to {EXPORT_OPSETS[-1]})")
     check_writable(path, "export_onnx")
     g = Builder(onnx, model, dtype, opset, exporter_of)
-    names = input_names(model)
+    names = input_names(model, input_shape)
     for name, example in zip(names, examples(model, input_shape, len(names))):
         g.names.add(name)
         g.examples[name] = example
@@ -55,25 +56,31 @@ def export_onnx(model, path, input_shape=None, dtype=np.float32, opset=None):
     return path
 
 
-def exporter_of(layer):
-    """The function that exports `layer`: its own `to_onnx` method, else tinygraph's for its class."""
+def exporter_of(layer, path):
+    """The function that exports `layer` (at `path` in the model): its own `to_onnx` method, else tinygraph's
+    for its class."""
     own = getattr(layer, "to_onnx", None)
     if callable(own):
         return lambda layer, g, *xs: own(g, *xs)
     export = EXPORTERS.get(type(layer))
     if export is None:
         raise TypeError(
-            f"export_onnx: cannot export {type(layer).__name__} ({layer!r:.80}): it is not a built-in layer and has no "
-            "to_onnx(self, g, *xs) method; give it one (docs/custom-layers.md, 'Exporting your layer to ONNX')"
+            f"export_onnx: cannot export {f'layer {path!r}' if path else 'the model'}, {layer!r:.80}: {type(layer).__name__} is "
+            "not a built-in layer and has no to_onnx(self, g, *xs) method; give it one (docs/custom-layers.md)"
         )
     return export
 
 
-def input_names(model):
-    """The names of the model's inputs: a graph's own (its `Input` names), else `input`."""
+def input_names(model, input_shape):
+    """The names of the model's inputs: a graph's own (its `Input` names), `input` for a layer of one input,
+    `input_0`, `input_1`, ... for a layer of several (a merge), as many as `input_shape` lists."""
     if hasattr(model, "inputs"):
         return [model.names[node] for node in model.inputs]
-    return ["input"]
+    if arity(model) == (1, 1):
+        return ["input"]
+    if not isinstance(input_shape, list):
+        raise ValueError(f"export_onnx: {model!r:.80} takes several inputs; give input_shape as a list of their shapes")
+    return [f"input_{i}" for i in range(len(input_shape))]
 
 
 def examples(model, input_shape, n_inputs):
