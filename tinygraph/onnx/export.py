@@ -90,8 +90,9 @@ def examples(model, input_shape, n_inputs):
         input_shape = [first_shape(layer) for layer in first_layers(model, n_inputs)]
         missing = [i for i, shape in enumerate(input_shape) if shape is None]
         if missing:
-            raise ValueError(f"{owner}: cannot tell the input shape of {model!r:.120}; give one sample's shape, "
-                             "e.g. input_shape=(1, 28, 28) for 28x28 images of one channel")
+            which = "input shape" if n_inputs == 1 else f"shape of input {input_names(model, None)[missing[0]]!r}"
+            raise ValueError(f"{owner}: cannot tell the {which} of {model!r:.120}; give one sample's shape, e.g. "
+                             "input_shape=(1, 28, 28) for 28x28 images of one channel (a list of shapes for several inputs)")
     elif n_inputs > 1:
         if not isinstance(input_shape, list) or len(input_shape) != n_inputs:
             raise ValueError(f"{owner}: the model takes {n_inputs} inputs; input_shape must be a list of {n_inputs} shapes")

@@ -69,8 +69,9 @@ def import_dropout(node):
 
 
 def import_gelu(node):
-    node.expect("approximate", "tanh", reason="tinygraph's GELU is the tanh form, PyTorch's nn.GELU(approximate='tanh'); "
-                                               "this node is the exact erf form, nn.GELU()")
+    if node.attribute("approximate", "none") != "tanh":  # ONNX's default is the exact erf form
+        node.fail("attribute approximate='none' is not supported (tinygraph's GELU is the tanh form, PyTorch's "
+                  "nn.GELU(approximate='tanh'); this node is the exact erf form, nn.GELU())")
     return node.done(GELU(), *node.values(0))
 
 
