@@ -8,6 +8,7 @@ import numpy as np
 from . import datasets
 from .article import article_network, explain_first_iteration, train_article
 from .cli_errors import CommandError, fits_in_memory, run_guarded, writable
+from .cli_onnx import add_onnx
 from .containers import Sequential
 from .datasets import article
 from .explain import explain
@@ -98,6 +99,7 @@ def build_parser():
     train.add_argument("--plot", metavar="PNG", help="write loss/accuracy curves (and, for 2-D data, the decision boundary)")
     train.set_defaults(run=run_train, parser=train)
     add_explain(commands)
+    add_onnx(commands)
     return parser
 
 
