@@ -66,7 +66,7 @@ def exporter_of(layer, path):
     if export is None:
         raise TypeError(
             f"export_onnx: cannot export {f'layer {path!r}' if path else 'the model'}, {layer!r:.80}: {type(layer).__name__} is "
-            "not a built-in layer and has no to_onnx(self, g, *xs) method; give it one (docs/custom-layers.md)"
+            "not a built-in layer and has no to_onnx(self, g, *xs) method; give it one (docs/outgrow.md)"
         )
     return export
 
