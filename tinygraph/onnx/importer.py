@@ -42,7 +42,10 @@ def import_onnx(path):
     except (ValueError, OSError) as error:
         raise ValueError(f"import_onnx: {path} is not a readable ONNX model: {error}") from None
     graph = FileGraph(proto, f"import_onnx: {path}")
-    return assemble(graph, operations(graph)).eval()
+    try:
+        return assemble(graph, operations(graph)).eval()
+    except Refused as error:  # a plain ValueError for the caller: Refused only tells converters' errors apart
+        raise ValueError(str(error)) from None
 
 
 def operations(graph):
