@@ -141,7 +141,8 @@ def array(tensor, where):
                          f"{', '.join(TYPE_NAMES.values())}")
     if tensor.data_location != 0 or tensor.external_data:
         raise ValueError(f"{where}: the tensor {name} keeps its data in another file, which import_onnx never reads "
-                         "(save the model with its weights inside: onnx.save(model, path, save_as_external_data=False))")
+                         "(write the weights inside the file: torch.onnx.export(..., external_data=False), or "
+                         "onnx.save(model, path, save_as_external_data=False))")
     if tensor.HasField("segment") or any(size < 0 for size in tensor.dims) or len(tensor.dims) > 32:
         raise ValueError(f"{where}: the tensor {name} has a bad shape {list(tensor.dims)[:8]}")
     dtype = NUMPY_TYPES[tensor.data_type]
