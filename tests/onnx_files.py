@@ -1,7 +1,7 @@
 """ONNX files as other tools write them, built here with `onnx.helper`: what `import_onnx` must read.
 
-`pytorch_files()` draws plain MLPs and CNNs written the way PyTorch's exporters write them (checked
-against real ones in tests/reference/): initializers named as the module's state_dict, `Gemm` with
+`pytorch_files()` draws plain MLPs and CNNs written the way PyTorch's exporters write them (real ones,
+written by PyTorch 2.13, are in tests/reference/: tests/test_onnx_torch_files.py): initializers named as the module's state_dict, `Gemm` with
 `transB=1` and the (out, in) weight of `nn.Linear`, or `MatMul` by the transposed weight and an `Add`
 of the bias (a Linear on inputs of rank 3); `Conv`, `MaxPool` and `BatchNormalization` with every
 attribute spelled out at its default, `Flatten`, `Relu`, `Sigmoid`, `Tanh`, `Softmax`.
