@@ -121,6 +121,20 @@ def test_a_file_larger_than_the_limit_is_refused_without_parsing_it(tmp_path, mo
         tg.import_onnx(tmp_path / "large.onnx")
 
 
+def test_a_graph_of_as_many_nodes_as_a_file_may_hold_imports_without_hanging(tmp_path):
+    """100,000 nodes, a chain with a skip around it (a Graph, not a Sequential): nothing in the import may be
+    quadratic in the number of nodes (naming 100,000 ReLU layers was: about ten minutes)."""
+    n = read.MAX_NODES - 1
+    nodes = [helper.make_node("Relu", ["x" if i == 0 else f"v{i - 1}"], [f"v{i}"]) for i in range(n)]
+    nodes.append(helper.make_node("Add", ["x", f"v{n - 1}"], ["y"]))
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 3])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    path = tmp_path / "long.onnx"
+    path.write_bytes(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)]).SerializeToString())
+    result = run_limited(f"print(repr(tg.import_onnx({str(path)!r}).predict(np.ones((1, 3)))))", memory_mb=3000, timeout=120)
+    assert result["outcome"] == "returned", result
+
+
 def nested(depth):
     """A model whose graph holds a node whose attribute holds a graph ... `depth` times: protobuf bytes built by hand."""
     def field(tag, body):

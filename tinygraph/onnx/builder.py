@@ -28,7 +28,7 @@ class Builder:
         self.exporter_of = exporter_of  # (layer, its path) -> its export function, or a TypeError naming it
         self.paths = {id(layer): path for path, layer in model.named_layers()}
         self.path = ""  # the path of the layer being exported, "" for the model
-        self.nodes, self.initializers, self.examples, self.names = [], {}, {}, set()
+        self.nodes, self.initializers, self.examples, self.names, self.suffixes = [], {}, {}, set(), {}
 
     def op(self, op_type, *inputs, outputs=1, **attributes):
         """Add the node `op_type(*inputs, **attributes)`; return the name of its output (a tuple of
@@ -72,11 +72,13 @@ class Builder:
 
     def fresh(self, base):
         """`base`, or `base_1`, `base_2`, ... : a name not yet used in this export."""
-        name, i = base, 0
+        i = self.suffixes.get(base, 0)  # the names below it are all taken: a layer used n times costs n, not n²
+        name = f"{base}_{i}" if i else base
         while name in self.names:
             i += 1
             name = f"{base}_{i}"
         self.names.add(name)
+        self.suffixes[base] = i
         return name
 
     def value_info(self, name, example):
