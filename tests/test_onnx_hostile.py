@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from limits import run_limited
-from onnx_files import one_node_file
+from onnx_files import one_node_file, pytorch_files
 from onnx_oracle import onnx
 
 import tinygraph as tg
@@ -60,6 +60,41 @@ def test_a_damaged_export_imports_or_is_refused_naming_the_path(tmp_path, export
         damaged[data.draw(st.integers(0, len(damaged) - 1))] = data.draw(st.integers(0, 255))
     path = tmp_path / "damaged.onnx"
     path.write_bytes(bytes(damaged[: data.draw(st.integers(1, len(damaged)))]))
+    imports_or_refuses(path)
+
+
+OPS = ["Gemm", "MatMul", "Add", "Conv", "MaxPool", "AveragePool", "BatchNormalization", "LayerNormalization", "Flatten",
+       "Reshape", "Transpose", "Relu", "Softmax", "Gelu", "Dropout", "Concat", "Gather", "Identity", "Sum", "Mul"]
+
+
+@FUZZ
+@given(st.data())
+def test_a_pytorch_style_file_with_one_node_changed_imports_or_is_refused_naming_the_path(tmp_path, data):
+    """One node of a valid file gets another operator, loses or gains an input, or has an attribute set to
+    another value: the importer's converters must refuse what they cannot follow, never crash on it."""
+    proto, _ = data.draw(pytorch_files())
+    node = data.draw(st.sampled_from(list(proto.graph.node)))
+    change = data.draw(st.sampled_from(["operator", "drop input", "add input", "attribute", "new attribute"]))
+    if change == "operator":
+        node.op_type = data.draw(st.sampled_from(OPS))
+    elif change == "drop input" and node.input:
+        del node.input[data.draw(st.integers(0, len(node.input) - 1))]
+    elif change == "add input":
+        node.input.append(data.draw(st.sampled_from(["input", ""] + [t.name for t in proto.graph.initializer])))
+    elif change == "attribute" and node.attribute:
+        attribute = data.draw(st.sampled_from(list(node.attribute)))
+        number = data.draw(st.integers(-3, 5))
+        if attribute.ints:
+            attribute.ints[data.draw(st.integers(0, len(attribute.ints) - 1))] = number
+        elif attribute.type == onnx.AttributeProto.FLOAT:
+            attribute.f = data.draw(st.floats(allow_nan=True, allow_infinity=True, width=32))
+        else:
+            attribute.i = number
+    else:
+        name = data.draw(st.sampled_from(["axis", "perm", "transB", "kernel_shape", "alpha", "approximate"]))
+        node.attribute.append(helper.make_attribute(name, data.draw(st.sampled_from([0, 1, -1, 2.5, [1, 0], "tanh"]))))
+    path = tmp_path / "changed.onnx"
+    path.write_bytes(proto.SerializeToString())
     imports_or_refuses(path)
 
 
