@@ -257,6 +257,10 @@ def twin_read_model_trusting_protobuf(onnx, path):
     return proto
 
 
+def twin_constant_trusting_the_inputs(reader, index, what):
+    return reader.graph.constants[reader.inputs[index]]  # IndexError or KeyError when the file leaves it out
+
+
 ORIGINAL_ARRAY = read.array
 TWINS = [
     ("array", twin_array_believing_the_claimed_shape,
@@ -265,6 +269,14 @@ TWINS = [
     ("read_model", twin_read_model_trusting_protobuf,
      lambda tmp_path: test_hostile_files_are_refused_naming_the_path_and_what_is_wrong(tmp_path, "a graph nested 5000 deep")),
 ]
+
+
+def test_the_fuzz_catches_a_converter_that_trusts_the_file(tmp_path, monkeypatch):
+    from tinygraph.onnx.node import NodeReader
+
+    monkeypatch.setattr(NodeReader, "constant", twin_constant_trusting_the_inputs)
+    with pytest.raises((IndexError, KeyError)):
+        test_a_pytorch_style_file_with_one_node_changed_imports_or_is_refused_naming_the_path(tmp_path)
 
 
 @pytest.mark.parametrize("name, twin, check", TWINS, ids=[twin.__name__ for _, twin, _ in TWINS])
