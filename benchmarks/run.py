@@ -16,6 +16,9 @@ across machines:
 - explain: writing the explain page (`tg.explain`) of the article's demo and of spirals with 200
   recorded steps, as a multiple of the same training without recording, with the page's size.
 
+- serving: the MLP's `predict` beside onnxruntime on the file `tg.export_onnx` wrote (batch 256 and one
+  sample), and the time to export and import the digits CNN (`benchmarks/serving.py`; needs the `onnx` extra).
+
 - graph: the article's step and the MLP's step with the same layers as a `tg.Graph` (a chain of calls on
   nodes) instead of a `Sequential`: what the graph executor costs.
 
@@ -41,6 +44,7 @@ import tinygraph as tg  # noqa: E402
 from tinygraph.cli import mlp  # noqa: E402
 
 import images  # noqa: E402  (benchmarks/images.py)
+import serving  # noqa: E402  (benchmarks/serving.py)
 
 try:
     import torch
@@ -414,6 +418,9 @@ def main(argv=None):
 
     print()
     images.run(best_times, memory, print_row, quick)  # Conv2D, the digits CNN, a conv step's memory
+
+    print()
+    serving.run(best_times, print_row, mlp_net, mlp_data()[0], args.threads, quick)  # onnxruntime beside predict
 
     print()
     for name, make_step, steps in [("article", article_tinygraph, 1000 if quick else 10000),

@@ -15,3 +15,4 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 collect_ignore = ["reference/make_torch_reference.py", "reference/make_torch_training_reference.py"]
 collect_ignore += ["reference/make_graph_reference.py"]  # graphs of layers
 collect_ignore += ["reference/make_layer_reference.py"]  # images, sequences, normalisation
+collect_ignore += ["reference/make_onnx_reference.py"]  # ONNX files written by PyTorch's exporters

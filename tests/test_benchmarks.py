@@ -26,3 +26,10 @@ def test_quick_benchmark_runs_and_prints_every_ratio():
     for workload in ["Conv2D 3x3 16->32", "3 matrix products", "digits CNN, one epoch", "memory, Conv2D step"]:
         assert workload in text, workload
     assert len(ratios) >= 7, ratios  # article 2, MLP 3, digits 2, without PyTorch
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        assert "serving: skipped, onnxruntime is not installed (pip install 'tinygraph[onnx]')" in text
+    else:
+        for workload in ["serving MLP, batch 256, f32", "serving MLP, one sample, f32", "digits CNN: export_onnx "]:
+            assert workload in text, workload

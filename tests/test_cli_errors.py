@@ -29,7 +29,8 @@ def one_error_line(capsys):
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.endswith("\n"), err
     lines = err.splitlines()
-    assert lines[-1].startswith(("tinygraph: error: ", "tinygraph train: error: ", "tinygraph demo: error: ")), err
+    assert lines[-1].startswith(("tinygraph: error: ", "tinygraph train: error: ", "tinygraph demo: error: ",
+                                 "tinygraph export: error: ", "tinygraph import: error: ")), err
     return lines[-1]
 
 

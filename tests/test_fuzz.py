@@ -620,17 +620,20 @@ cli_values = st.sampled_from(["-1", "0", "1", "2", "1e300", "nan", "x", "", "3,3
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=25)
 @given(command=st.sampled_from([["demo", "--iterations", "2"], ["train", "xor", "--epochs", "1"],
-                                ["train", "moons", "--epochs", "1"], ["gradcheck"], ["nonsense"], []]),
+                                ["train", "moons", "--epochs", "1"], ["gradcheck"], ["nonsense"], [],
+                                ["export", "PATH", "ONNX"], ["import", "ONNX", "PATH"], ["import", "PATH", "ONNX"]]),
        options=st.lists(st.tuples(st.sampled_from(["--seed", "--lr", "--hidden", "--momentum", "--dropout",
-                                                   "--batch-size", "--save", "--iterations", "--epochs", "--every"]),
+                                                   "--batch-size", "--save", "--iterations", "--epochs", "--every",
+                                                   "--input-shape", "--opset"]),
                                   cli_values | st.sampled_from(["PATH", "DIR", "MISSING"])), max_size=3))
 def test_the_command_line_ends_in_an_exit_code_and_at_most_one_error_line(tmp_path, capsys, command, options):
     import io
 
     from tinygraph.cli import main
 
-    paths = {"PATH": str(tmp_path / "out.npz"), "DIR": str(tmp_path), "MISSING": str(tmp_path / "no" / "out.npz")}
-    argv = command + [part for option, value in options for part in (option, paths.get(value, value))]
+    paths = {"PATH": str(tmp_path / "out.npz"), "DIR": str(tmp_path), "MISSING": str(tmp_path / "no" / "out.npz"),
+             "ONNX": str(tmp_path / "out.onnx")}  # export and import work on whatever an earlier example left there
+    argv = [paths.get(part, part) for part in command] + [part for option, value in options for part in (option, paths.get(value, value))]
     try:
         code = main(argv, out=io.StringIO())
     except SystemExit as exit:
@@ -639,7 +642,8 @@ def test_the_command_line_ends_in_an_exit_code_and_at_most_one_error_line(tmp_pa
     assert code in (0, 1, 2) and "Traceback" not in err
     if code:
         assert err.splitlines()[-1].startswith(("tinygraph: error: ", "tinygraph train: error: ",
-                                                "tinygraph demo: error: ", "tinygraph gradcheck: error: "))
+                                                "tinygraph demo: error: ", "tinygraph gradcheck: error: ",
+                                                "tinygraph export: error: ", "tinygraph import: error: "))
 
 # -- images, sequences, normalisation --------------------------------------------------------------------
 

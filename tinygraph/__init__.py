@@ -23,6 +23,7 @@ from .layers import (  # images, sequences, normalisation
     Permute, Reshape, SiLU, Softplus,
 )
 from .metrics import accuracy
+from .onnx import export_onnx, import_onnx  # the outgrow path (needs onnx only when called)
 from .losses import L1, MSE, BCEWithLogits, BinaryCrossEntropy, Huber, Loss, SoftmaxCrossEntropy, SumSquaredError
 from .optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop, clip_grad_norm
 from .parameter import Parameter
@@ -45,3 +46,4 @@ __all__ += [  # images, sequences, normalisation
     "MaxPool1D", "MaxPool2D", "Permute", "Reshape", "SiLU", "Softplus",
 ]
 __all__ += ["accuracy"]  # the newcomer's frictions (issue 14): predict_classes-style help
+__all__ += ["export_onnx", "import_onnx"]  # ONNX

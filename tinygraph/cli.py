@@ -11,6 +11,7 @@ from . import datasets
 from .article import article_network
 from .cli_demo import add_demo
 from .cli_errors import CommandError, check_outputs, fits_in_memory, run_guarded
+from .cli_onnx import add_onnx
 from .containers import Sequential
 from .datasets import article
 from .explain import explain
@@ -104,6 +105,7 @@ def build_parser():
     train.add_argument("--plot", metavar="PNG", help="write loss/accuracy curves (and, for 2-D data, the decision boundary)")
     train.set_defaults(run=run_train, parser=train)
     add_explain(commands)
+    add_onnx(commands)
     return parser
 
 

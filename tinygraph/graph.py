@@ -207,13 +207,16 @@ def name_nodes(inputs, calls):
     named by the layer's kind (`dense`, `dense_1`, ...), its later calls `dense[1]`, `dense[2]`, ...; the
     nodes of a call are named as the call, with `:0`, `:1`, ... when it has several outputs."""
     names, taken = {}, {node.name for node in inputs if node.name is not None}
+    suffixes = {}  # base -> the last suffix tried: names below it are all taken, so the search goes on from there
 
     def fresh(base):
-        name, i = base, 0
+        i = suffixes.get(base, 0)
+        name = f"{base}_{i}" if i else base
         while name in taken:
             i += 1
             name = f"{base}_{i}"
         taken.add(name)
+        suffixes[base] = i
         return name
 
     for node in inputs:
