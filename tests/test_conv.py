@@ -58,6 +58,25 @@ def test_random_conv_nets_pass_check_layer(net_and_x):
     check_layer(*net_and_x)
 
 
+def depends_on_its_input(net, x):
+    return not np.array_equal(net.predict(x), net.predict(x + np.random.default_rng(0).uniform(0.1, 0.2, x.shape)))
+
+
+@given(st.one_of(conv_nets(), sequence_nets()))
+def test_every_drawn_net_depends_on_its_input(net_and_x):
+    assert depends_on_its_input(*net_and_x)
+
+
+@pytest.mark.parametrize("pool", [False, True], ids=["stride", "max pooling"])
+def test_a_net_with_windows_of_padding_alone_is_what_the_strategies_leave_out(pool):
+    """The twins: a 1x1 convolution with padding 1; after it a stride of 2 sees only the padding, or a max
+    over time picks a padded position (where the output is larger than anywhere the input reaches)."""
+    first = tg.Conv1D(1, 1, 1, padding=1, rng=0)
+    first.weight.value[:], first.bias.value[:] = -1.0, 10.0  # y = 10 - x inside, 10 on the padding
+    net = tg.Sequential(first, tg.MaxPool1D(3) if pool else tg.Conv1D(1, 1, 1, stride=2, rng=1), tg.Flatten())
+    assert not depends_on_its_input(net, np.ones((2, 1, 1)))
+
+
 @given(sequence_nets())
 def test_random_sequence_nets_pass_check_layer(net_and_x):
     check_layer(*net_and_x)
