@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 import tinygraph as tg
 import twins
 from tinygraph.testing import check_layer, conv_nets, seeds, sequence_nets, signed
-from tinygraph.testing.images import sees_the_input
+from tinygraph.testing.images import normalizable, sees_the_input
 
 
 def convolve_by_loops(x, W, b, stride, padding):
@@ -75,6 +75,14 @@ def test_a_net_with_windows_of_padding_alone_is_what_the_strategies_leave_out(po
     first.weight.value[:], first.bias.value[:] = -1.0, 10.0  # y = 10 - x inside, 10 on the padding
     net = tg.Sequential(first, tg.MaxPool1D(3) if pool else tg.Conv1D(1, 1, 1, stride=2, rng=1), tg.Flatten())
     assert not depends_on_its_input(net, np.ones((2, 1, 1)))
+
+
+def test_a_norm_after_convolutions_that_only_scale_one_value_is_what_the_strategies_leave_out():
+    """The twin of `normalizable`: two 1x1 convolutions of one channel are one scale, which the norm takes away."""
+    first = tg.Conv2D(1, 2, 1, bias=False, rng=0)
+    net = tg.Sequential(first, tg.Conv2D(2, 1, 1, bias=False, rng=1), tg.BatchNorm(1), tg.Flatten(), tg.Dense(9, 1, rng=2))
+    report = tg.gradcheck(net, signed(np.random.default_rng(0), (1, 1, 3, 3)))
+    assert not report.ok and "0.weight: nothing checked" in " ".join(report.failures()) and not normalizable(first)
 
 
 @given(sequence_nets())

@@ -39,26 +39,26 @@ def conv_nets(draw, max_blocks=3):
     n_batch, channels = draw(st.integers(1, 4)), draw(st.integers(1, 3))
     size = [draw(st.integers(3, 8)), draw(st.integers(3, 8))]
     x = signed(rng, (n_batch, channels, *size))
-    layers, last = [], None  # the last Conv2D or BatchNorm with no activation after it
+    layers, norm_ok = [], True  # whether a BatchNorm may come next (see `normalizable`)
     for _ in range(draw(st.integers(1, max_blocks))):
         if draw(st.booleans()) or min(size) < 2:
             out, padding = draw(st.integers(1, 4)), draw(st.integers(0, 1))
             kernel = [draw(st.integers(padding + 1, min(3, s + 2 * padding))) for s in size]
             stride = draw(st.integers(1, 2))
-            last = Conv2D(channels, out, kernel, stride, padding, bias=draw(st.booleans()), rng=rng)
-            layers.append(last)
+            layers.append(Conv2D(channels, out, kernel, stride, padding, bias=draw(st.booleans()), rng=rng))
+            norm_ok = norm_ok and normalizable(layers[-1])
             channels, size = out, [(s + 2 * padding - k) // stride + 1 for s, k in zip(size, kernel)]
         else:
             kernel = draw(st.integers(1, min(2, *size)))
             layers.append(draw(st.sampled_from([MaxPool2D, AvgPool2D]))(kernel))
             size = [(s - kernel) // kernel + 1 for s in size]
-        if n_batch * size[0] * size[1] > 2 and normalizable(last) and draw(st.booleans()):
-            last = random_batchnorm(channels, rng)
-            layers.append(last)
+        if n_batch * size[0] * size[1] > 2 and norm_ok and draw(st.booleans()):
+            layers.append(random_batchnorm(channels, rng))
+            norm_ok = False  # a norm after a norm takes away the first one's scale and shift
         activation = draw(st.sampled_from(SMOOTH + (None,)))
         if activation is not None:
             layers.append(activation())
-            last = None
+            norm_ok = True
     layers += [Flatten(), Dense(channels * size[0] * size[1], draw(st.integers(1, 3)), rng=rng)]
     return Sequential(*layers), x
 
@@ -86,15 +86,14 @@ def sees_the_input(size, kernel, stride, padding):
     return any(i * stride < padding + size and i * stride + kernel > padding for i in range(windows))
 
 
-def normalizable(last):
-    """Whether a `BatchNorm` may follow `last`, the last `Conv2D`, `Conv1D` or `BatchNorm` with no activation
-    after it (None if there is none).
+def normalizable(conv):
+    """Whether a `BatchNorm` may follow `conv` (and every convolution since the last activation must say yes).
 
     A batch norm takes away the mean and the scale of each channel, so a bias before it gets a gradient of
-    exactly 0, and so does a weight that is the only one of its channel (a `BatchNorm`'s gamma): `gradcheck`
-    would rightly say that nothing was checked (`allow_zero`). Such nets are left out, as people build them
-    (`bias=False` before a norm)."""
-    return last is None or isinstance(last, (Conv1D, Conv2D)) and last.bias is None and last.weight.value[0].size > 1
+    exactly 0, and so do weights that only scale one value (a 1x1 convolution of one channel, even when
+    another convolution follows it with no activation between): `gradcheck` would rightly say that nothing
+    was checked (`allow_zero`). Such nets are left out, as people build them (`bias=False` before a norm)."""
+    return conv.bias is None and conv.weight.value[0].size > 1
 
 
 def random_batchnorm(channels, rng):
