@@ -164,7 +164,7 @@ class Loss(Differentiable):
             type(pred) is np.ndarray and type(target) is np.ndarray and target.dtype is pred.dtype
             and (pred.dtype is FLOAT_DTYPES[1] or pred.dtype is FLOAT_DTYPES[0]) and pred.shape == target.shape
             and pred.size
-        ):  # `is`, not `in`: comparing dtypes costs more than the article's whole loss
+        ):  # dtypes by identity: `in` and `==` compare them field by field, slow next to a small batch's loss
             return pred, target  # nothing to convert or report: the common case, checked cheaply
         pred = as_float(pred, f"{self!r}: pred")
         target = as_numeric(target, pred.dtype, f"{self!r}: target")

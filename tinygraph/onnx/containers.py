@@ -6,7 +6,7 @@ values and joins them as its forward does, `Residual` with an `Add`, `Parallel` 
 chain) from the nodes, so only the merges come back as layers of their own:
 
     Add, Multiply     Add, Mul (two inputs each: a merge of three is two nodes)   import also reads Sum
-    Concat(axis)      Concat(axis)
+    Concat(axis)      Concat(axis)                                                  a Concat of one value is Identity
 """
 
 from ..containers import Parallel, Residual, Sequential
