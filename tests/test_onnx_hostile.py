@@ -9,7 +9,6 @@ reader (at the end) are caught by these tests.
 """
 
 import os
-import sys
 
 import numpy as np
 import pytest
@@ -22,9 +21,6 @@ from onnx_oracle import onnx
 
 import tinygraph as tg
 from tinygraph.onnx import read
-
-if sys.version_info < (3, 11):
-    from exceptiongroup import ExceptionGroup  # Hypothesis's own dependency before Python 3.11
 
 helper, TensorProto = onnx.helper, onnx.TensorProto
 FUZZ = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=60)

@@ -3,11 +3,7 @@ imported fine in a checkout and failed everywhere else)."""
 
 import fnmatch
 import pathlib
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10: the test extra installs tomli, which tomllib came from
-    import tomli as tomllib
+import tomllib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
