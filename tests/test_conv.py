@@ -77,12 +77,28 @@ def test_a_net_with_windows_of_padding_alone_is_what_the_strategies_leave_out(po
     assert not depends_on_its_input(net, np.ones((2, 1, 1)))
 
 
-def test_a_norm_after_convolutions_that_only_scale_one_value_is_what_the_strategies_leave_out():
-    """The twin of `normalizable`: two 1x1 convolutions of one channel are one scale, which the norm takes away."""
-    first = tg.Conv2D(1, 2, 1, bias=False, rng=0)
-    net = tg.Sequential(first, tg.Conv2D(2, 1, 1, bias=False, rng=1), tg.BatchNorm(1), tg.Flatten(), tg.Dense(9, 1, rng=2))
-    report = tg.gradcheck(net, signed(np.random.default_rng(0), (1, 1, 3, 3)))
-    assert not report.ok and "0.weight: nothing checked" in " ".join(report.failures()) and not normalizable(first)
+def positive_scale():
+    conv = tg.Conv2D(1, 2, 1, bias=False, rng=0)  # a 1x1 convolution of one channel: a scale of each value
+    conv.weight.value[...] = np.array([1.0, 2.0]).reshape(2, 1, 1, 1)  # positive, and well above the norm's eps
+    return conv
+
+
+NORMS_THAT_UNDO = {  # the twins of `normalizable`: a norm takes away what the first layer does
+    "scale, conv, norm": [positive_scale(), tg.Conv2D(2, 1, 1, bias=False, rng=1), tg.BatchNorm(1)],
+    "scale, ELU, norm": [positive_scale(), tg.ELU(), tg.BatchNorm(2)],  # ELU is linear where x > 0
+    "norm, norm": [tg.BatchNorm(1), tg.BatchNorm(1)],  # the second takes away the first one's beta
+}
+
+
+@pytest.mark.parametrize("name", NORMS_THAT_UNDO)
+def test_a_norm_after_what_it_undoes_is_what_the_strategies_leave_out(name):
+    layers = NORMS_THAT_UNDO[name]
+    width = 9 * layers[-1].num_features
+    net = tg.Sequential(*layers, tg.Flatten(), tg.Dense(width, 1, rng=2))
+    report = tg.gradcheck(net, np.abs(signed(np.random.default_rng(0), (2, 1, 3, 3))))
+    tensor = "0.weight" if name.startswith("scale") else "0.bias"
+    assert not report.ok and f"{tensor}: nothing checked" in " ".join(report.failures())
+    assert not normalizable(layers[0]) if name.startswith("scale") else isinstance(layers[0], tg.BatchNorm)
 
 
 @given(sequence_nets())

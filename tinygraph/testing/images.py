@@ -54,11 +54,10 @@ def conv_nets(draw, max_blocks=3):
             size = [(s - kernel) // kernel + 1 for s in size]
         if n_batch * size[0] * size[1] > 2 and norm_ok and draw(st.booleans()):
             layers.append(random_batchnorm(channels, rng))
-            norm_ok = False  # a norm after a norm takes away the first one's scale and shift
+            norm_ok = False  # its beta is a bias too
         activation = draw(st.sampled_from(SMOOTH + (None,)))
         if activation is not None:
             layers.append(activation())
-            norm_ok = True
     layers += [Flatten(), Dense(channels * size[0] * size[1], draw(st.integers(1, 3)), rng=rng)]
     return Sequential(*layers), x
 
@@ -89,10 +88,13 @@ def sees_the_input(size, kernel, stride, padding):
 def normalizable(conv):
     """Whether a `BatchNorm` may follow `conv` (and every convolution since the last activation must say yes).
 
-    A batch norm takes away the mean and the scale of each channel, so a bias before it gets a gradient of
-    exactly 0, and so do weights that only scale one value (a 1x1 convolution of one channel, even when
-    another convolution follows it with no activation between): `gradcheck` would rightly say that nothing
-    was checked (`allow_zero`). Such nets are left out, as people build them (`bias=False` before a norm)."""
+    A batch norm takes away the mean and the scale of each channel, so a bias right before it gets a gradient
+    of exactly 0, and so do weights that only scale one value (a 1x1 convolution of one channel). With
+    layers between, nearly so: ELU, GELU and max pooling are close to linear over much of their inputs, so a
+    shift or a scale passes through them, and the gradient left can fall below `gradcheck`'s tolerance, which
+    would then rightly say that nothing was checked (`allow_zero`). So `conv_nets` puts a norm only where no
+    layer before it has a bias (a convolution's, or an earlier norm's beta) or scales one value; people build
+    them so (`bias=False` before a norm)."""
     return conv.bias is None and conv.weight.value[0].size > 1
 
 
