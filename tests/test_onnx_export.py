@@ -245,7 +245,7 @@ def test_the_checks_catch_a_broken_exporter(tmp_path, monkeypatch, twin):
 def test_a_broken_exporter_is_caught_by_the_property_test_too(tmp_path, monkeypatch):
     monkeypatch.setitem(export.EXPORTERS, tg.Tanh, lambda layer, g, x: g.op("Sigmoid", x))
 
-    @settings(max_examples=40, database=None)
+    @settings(max_examples=40, database=None, report_multiple_bugs=False)
     @given(networks())
     def property_test(case):
         exported_matches(case[0], (case[1],), tmp_path / "twin.onnx")
