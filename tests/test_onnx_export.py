@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from onnx_oracle import exported_matches, onnx, run_file
+from user_layers import Scale
 
 import tinygraph as tg
 from tinygraph.onnx import export, pointwise
@@ -170,21 +171,6 @@ def test_arguments_are_checked_before_anything_is_written(tmp_path):
     with pytest.raises(FileNotFoundError, match="export_onnx: cannot write .*missing"):
         tg.export_onnx(tg.Tanh(), tmp_path / "missing" / "model.onnx", input_shape=3)
     assert not path.exists()
-
-
-class Scale(tg.Layer):
-    """A layer of a user's own: y = x * s, one learnable scale per feature."""
-
-    def __init__(self, n):
-        self.s = tg.Parameter(np.linspace(0.5, 2.0, n), name="s")
-
-    def forward(self, x):
-        self.save_for_backward(x)
-        return x * self.s.value
-
-    def backward(self, dy):
-        self.s.grad += (dy * self.pop_saved()).sum(axis=0)
-        return dy * self.s.value
 
 
 class ExportedScale(Scale):

@@ -3,6 +3,8 @@
 Each twin differs from the real thing in exactly one line of its backward, named in its docstring.
 """
 
+import contextlib
+
 import numpy as np
 
 import tinygraph as tg
@@ -280,48 +282,47 @@ class CoupledDecayAdamW(tg.AdamW):
     update = tg.Adam.update
 
 
+@contextlib.contextmanager
+def setting(optimizer, name, value):
+    """`optimizer.name` is `value` inside the block, and what it was after it: an option the twin ignores."""
+    kept = getattr(optimizer, name)
+    setattr(optimizer, name, value)
+    try:
+        yield
+    finally:
+        setattr(optimizer, name, kept)
+
+
 class UndampedSGD(tg.SGD):
     """SGD whose momentum ignores dampening."""
 
     def update(self, p, g, state):
-        dampening, self.dampening = self.dampening, 0.0
-        try:
+        with setting(self, "dampening", 0.0):
             super().update(p, g, state)
-        finally:
-            self.dampening = dampening
 
 
 class ForgetsMaxAdam(tg.Adam):
     """amsgrad in name only: the step divides by the current second moment, not the largest so far."""
 
     def update(self, p, g, state):
-        amsgrad, self.amsgrad = self.amsgrad, False
-        try:
+        with setting(self, "amsgrad", False):
             super().update(p, g, state)
-        finally:
-            self.amsgrad = amsgrad
 
 
 class UncenteredRMSprop(tg.RMSprop):
     """RMSprop that never subtracts the squared mean gradient, even when centered."""
 
     def update(self, p, g, state):
-        centered, self.centered = self.centered, False
-        try:
+        with setting(self, "centered", False):
             super().update(p, g, state)
-        finally:
-            self.centered = centered
 
 
 class DescendingAdagrad(tg.Adagrad):
     """maximize ignored: the step always descends."""
 
     def step(self):
-        maximize, self.maximize = self.maximize, False
-        try:
+        with setting(self, "maximize", False):
             super().step()
-        finally:
-            self.maximize = maximize
 
 
 OPTIMIZER_TWINS = {  # twin: the option whose reference cases it must fail

@@ -45,14 +45,20 @@ class Watchdog(Watcher):
     def note(self, layer, sentence):
         self.problems.append((self.paths.get(id(layer), "?"), type(layer).__name__, sentence))
 
+    def note_if_changed(self, stack, layer, what):
+        """Take the arrays the matching `*_begins` kept from `stack`, note `what` if they changed since; return
+        the copies made then."""
+        values, before = stack.pop()
+        change = _change(before, values)
+        if change:
+            self.note(layer, f"{what}: {change}")
+        return before
+
     def forward_begins(self, layer, xs):
         self.forwards.append((xs, _copies(xs)))
 
     def forward_ends(self, layer, y):
-        xs, before = self.forwards.pop()
-        change = _change(before, xs)
-        if change:
-            self.note(layer, f"forward modified its input x: {change}")
+        before = self.note_if_changed(self.forwards, layer, "forward modified its input x")
         self.open_calls.setdefault(id(layer), []).append([(x.shape, x.dtype) for x in before])
 
     def backward_begins(self, layer, dy):
@@ -60,10 +66,7 @@ class Watchdog(Watcher):
         self.backwards.append((dys, _copies(dys)))
 
     def backward_ends(self, layer, dx):
-        dys, before = self.backwards.pop()
-        change = _change(before, dys)
-        if change:
-            self.note(layer, f"backward modified its upstream gradient dy: {change}")
+        self.note_if_changed(self.backwards, layer, "backward modified its upstream gradient dy")
         calls = self.open_calls.get(id(layer))
         if not calls:
             return
