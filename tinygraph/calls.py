@@ -228,7 +228,7 @@ def layer_forward(forward):
         state.depth = depth + 1
         self._saving = ()
         try:
-            y = forward(self, x, *more)
+            y = forward(self, x, *more) if more else forward(self, x)  # the second: no tuple to unpack
         finally:
             state.depth = depth
             saved, self._saving = self._saving, None

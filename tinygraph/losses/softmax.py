@@ -51,7 +51,7 @@ class SoftmaxCrossEntropy(Loss):
         if by_label and self.weight is None and self.ignore_index is None and not self.label_smoothing:
             at = label_positions(target, pred.shape[1])  # the shortcut: -log p[label] = log(total) - shifted[label]
             self.save_for_backward(p, at)
-            return np.log(total[:, 0]) - shifted.reshape(-1)[at]
+            return np.log(total[:, 0]) - shifted.take(at)
         counted = (target != self.ignore_index) if by_label and self.ignore_index is not None else None
         t = self.target_distribution(one_hot(target, counted, p) if by_label else target, counted)
         self.save_for_backward(p, t)
@@ -60,8 +60,8 @@ class SoftmaxCrossEntropy(Loss):
 
     def backward(self, dloss):
         p, t = self.pop_saved()  # p is ours alone now, so the gradient is built in its place
-        if t.dtype.kind == "i":  # the shortcut: t is where the labels are in p, flattened (p is a new array: a view)
-            p.reshape(-1)[t] -= 1.0
+        if t.dtype.kind == "i":  # the shortcut: t is where the labels are in p, counted flat
+            p.flat[t] -= 1.0
         else:
             p *= t.sum(axis=1, keepdims=True)
             p -= t
@@ -133,7 +133,7 @@ class SoftmaxCrossEntropy(Loss):
 
 def label_positions(labels, n_classes):
     """Where each label's logit is in the flattened logits `(N, K, d1, ...)`:
-    `pred.reshape(-1)[label_positions(labels, K)]` has the labels' shape `(N, d1, ...)`.
+    `pred.take(label_positions(labels, K))` has the labels' shape `(N, d1, ...)`.
 
     Flat positions, because NumPy indexes with one integer array two to three times as fast as with a
     tuple of them (`pred[np.arange(N), labels]`), and a small batch's loss is mostly such indexing."""
@@ -150,7 +150,7 @@ def class_max(pred):
     The same numbers (NaN included), twice as fast on `(256, 10)` logits: NumPy reduces a short
     axis one row at a time, but has a loop for the argmax along it."""
     at = label_positions(pred.argmax(axis=1), pred.shape[1])
-    return pred.reshape(-1)[at].reshape(pred.shape[:1] + (1,) + pred.shape[2:])
+    return pred.take(at).reshape(pred.shape[:1] + (1,) + pred.shape[2:])
 
 
 def expand(values, ndim):
@@ -162,7 +162,7 @@ def one_hot(labels, counted, p):
     """Rows shaped like `p` with a 1 at each label (a zero row where `counted` is False)."""
     rows = np.zeros_like(p)
     at = label_positions(labels if counted is None else np.where(counted, labels, 0), p.shape[1])
-    rows.reshape(-1)[at] = 1 if counted is None else counted
+    rows.flat[at] = 1 if counted is None else counted
     return rows
 
 
