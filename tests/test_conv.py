@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 import tinygraph as tg
 import twins
+from tinygraph.layers import patches
 from tinygraph.testing import check_layer, conv_nets, seeds, sequence_nets, signed
 from tinygraph.testing.images import normalizable, sees_the_input
 
@@ -51,6 +52,41 @@ def test_conv2d_forward_is_the_sum_over_each_window(layer_and_x):
 @given(conv_and_input())
 def test_conv2d_passes_check_layer_at_any_kernel_stride_and_padding(layer_and_x):
     check_layer(*layer_and_x)
+
+
+@given(conv_and_input())
+def test_one_image_at_a_time_is_the_same_convolution(layer_and_x):
+    """With blocks of one image (`BLOCK_BYTES` of 1 byte), every batch takes the path of a large one."""
+    layer, x = layer_and_x
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(patches, "BLOCK_BYTES", 1)
+        expected = convolve_by_loops(x, layer.weight.value, None if layer.bias is None else layer.bias.value,
+                                     layer.stride, layer.padding)
+        np.testing.assert_allclose(layer(x), expected, rtol=1e-12, atol=1e-12)
+        check_layer(layer, x)
+
+
+def test_a_batch_too_large_for_the_cache_is_convolved_a_block_at_a_time():
+    rng = np.random.default_rng(0)
+    x, dy, b = rng.standard_normal((5, 16, 28, 28)), rng.standard_normal((5, 32, 28, 28)), rng.uniform(-1, 1, 32)
+    blocks = patches.patches_for(x.shape, (3, 3), (1, 1), (1, 1)).blocks(x.itemsize)
+    assert [images.indices(5) for images, _ in blocks] == [(0, 2, 1), (2, 4, 1), (4, 5, 1)]  # about 1 MB per image
+
+    def run(block_bytes, needs_dx=True):
+        conv = tg.Conv2D(16, 32, 3, padding=1, rng=0)
+        conv.bias.value[...] = b
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(patches, "BLOCK_BYTES", block_bytes)
+            y = conv(x, needs_dx=needs_dx)
+            return y, conv.backward(dy), conv.weight.grad, conv.bias.grad
+
+    y, dx, dW, db = run(patches.BLOCK_BYTES)
+    np.testing.assert_allclose(y, convolve_by_loops(x, tg.Conv2D(16, 32, 3, rng=0).weight.value, b, (1, 1), (1, 1)),
+                               rtol=1e-12, atol=1e-12)
+    for got, expected in zip((y, dx, dW, db), run(2**40)):  # all in one block
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    y, dx, dW, db = run(patches.BLOCK_BYTES, needs_dx=False)
+    assert dx is None and np.allclose(dW, run(2**40)[2], rtol=1e-12, atol=1e-12)
 
 
 @given(conv_nets())
