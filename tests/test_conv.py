@@ -169,6 +169,29 @@ def test_pooling_of_tiles_by_hand():
         [0.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 2.0], [0.0, 0.0, 0.0, 0.0], [0.0, 3.0, 0.0, 4.0]]]]
 
 
+def max_pool_backward_by_loops(x, kernel, stride, dy):
+    """Each window's `dy` onto its first maximum in row-major order (PyTorch's rule), one window at a time."""
+    dx = np.zeros_like(x)
+    for n, c, i, j in np.ndindex(*dy.shape):
+        window = x[n, c, i * stride[0]: i * stride[0] + kernel[0], j * stride[1]: j * stride[1] + kernel[1]]
+        a, e = np.unravel_index(np.argmax(window), window.shape)  # argmax: the first of equal maxima
+        dx[n, c, i * stride[0] + a, j * stride[1] + e] += dy[n, c, i, j]
+    return dx
+
+
+@pytest.mark.parametrize("kernel, stride", [(2, None), (3, None), ((2, 3), None), ((1, 2), None), ((2, 1), None), (1, None),
+                                            (2, 1), ((3, 2), (1, 2))])
+def test_max_pooling_gives_each_window_gradient_to_its_first_maximum(kernel, stride):
+    """Values drawn from {0, 1, 2} tie in most windows; tiles (stride = kernel) take `tile_max`'s path."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 3, (2, 3, 6, 6)).astype(float)
+    pool = tg.MaxPool2D(kernel, stride)
+    y = pool(x)
+    dy = rng.integers(1, 100, y.shape).astype(float)  # whole numbers: sums where windows overlap are exact
+    dx = pool.backward(dy)
+    np.testing.assert_array_equal(dx, max_pool_backward_by_loops(x, pool.kernel_size, pool.stride, dy))
+
+
 def test_conv_weight_layout_and_initialisation_are_pytorchs_fan_in():
     conv = tg.Conv2D(16, 400, (3, 5), rng=0)
     assert conv.weight.value.shape == (400, 16, 3, 5) and conv.bias.value.shape == (400,)

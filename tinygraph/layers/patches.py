@@ -46,6 +46,16 @@ def copy(a, out):
     return out
 
 
+def first_max(elements):
+    """The elementwise max of the arrays `elements` and, for each value, the index of the first array
+    that holds it (a later one must be larger to take over, so ties go to the first)."""
+    best, where = elements[0], False  # False == 0: the first, until a later one is larger
+    for k, element in enumerate(elements[1:], 1):
+        larger = element > best
+        best, where = np.maximum(best, element), larger if k == 1 else np.where(larger, k, where)
+    return best, where
+
+
 @functools.lru_cache(maxsize=256)
 def patches_for(x_shape, kernel, stride, padding):
     """The `Patches` of an input of shape `x_shape`; the same object for the same arguments (it never changes)."""
@@ -151,6 +161,46 @@ class Patches:
         for in_cols, in_padded in self.offsets:  # windows overlap: a pixel gets the sum over its windows
             dx[in_padded] += dcols[in_cols]
         return self.unpadded(dx, out)
+
+    def window_max(self, x):
+        """The largest element of each window -> `(y, where)`: `y` `(n, C, *out)`, and `where` what
+        `to_max` needs to route a gradient to each window's first maximum (in row-major order, as
+        PyTorch). Windows that tile an image are reduced one axis at a time (`tile_max`); any other as
+        the columns' argmax."""
+        if self.tiles and len(self.kernel) == 2:
+            return self.tile_max(x)
+        cols = self.columns(x).reshape(self.channels, math.prod(self.kernel), self.n_columns)
+        return self.batch_first(cols.max(axis=1)), cols.argmax(axis=1)
+
+    def to_max(self, dy, where):
+        """The backward of `window_max`: all of `dy` `(n, C, *out)` onto each window's first maximum -> `dx`."""
+        if self.tiles and len(self.kernel) == 2:
+            return self.from_tile_max(dy, where)
+        position = np.arange(math.prod(self.kernel))[:, None]  # (k·k, 1): each element of a window
+        return self.col2im((position == where[:, None]) * self.channels_first(dy)[:, None])
+
+    def tile_max(self, x):
+        """`window_max` of tiles: the max of each row of a window, then the max of those rows. The first
+        maximum of the first row that holds the window's maximum is its first one in row-major order,
+        and no step copies the image into windows (small images make such copies slow in NumPy)."""
+        (kh, kw), wo = self.kernel, self.out[1]
+        rows = x.reshape(-1, kw)  # each row of each window: kw neighbours
+        row_max, in_row = first_max([rows[:, j] for j in range(kw)])
+        stacked = row_max.reshape(-1, kh, wo)  # each window's kh row maxima, one above the other
+        y, row = first_max([stacked[:, i] for i in range(kh)])
+        return y.reshape(self.n, self.channels, *self.out), (in_row, row)
+
+    def from_tile_max(self, dy, where):
+        """`to_max` of `tile_max`: `dy` back to the row that won, then to the element that won in it."""
+        (kh, kw), (in_row, row) = self.kernel, where
+        n_rows = self.n * self.channels * self.out[0]  # rows of windows
+        dy, d_rows = dy.reshape(n_rows, -1), np.empty((n_rows, kh, self.out[1]), dtype=dy.dtype)
+        for i in range(kh):
+            np.multiply(row == i, dy, out=d_rows[:, i])
+        d_rows, dx = d_rows.reshape(-1), np.empty((d_rows.size, kw), dtype=dy.dtype)
+        for j in range(kw):
+            np.multiply(in_row == j, d_rows, out=dx[:, j])
+        return dx.reshape(self.x_shape)
 
     def unpadded(self, padded, out=None):
         """A gradient laid out as `channels_first_padded` makes the input, back to `(n, C, *size)`."""
