@@ -75,7 +75,7 @@ class Patches:
     """
 
     def __init__(self, x_shape, kernel, stride, padding):
-        self.x_shape = x_shape
+        self.x_shape, self.cut = x_shape, {}  # cut: the blocks of the batch for each size of a value
         self.n, self.channels, *size = x_shape
         self.size, self.kernel, self.stride, self.padding = tuple(size), kernel, stride, padding
         self.padded = tuple(s + 2 * p for s, p in zip(size, padding))
@@ -101,10 +101,13 @@ class Patches:
     def blocks(self, itemsize):
         """`(images, patches)`: the batch cut into slices of images whose patch matrix (of `itemsize`-byte
         values) fits in `BLOCK_BYTES`, each with the `Patches` of its own shape; one slice if all of it fits."""
-        size = max(1, BLOCK_BYTES // (self.n_rows * math.prod(self.grid) * itemsize))
-        return [(slice(start, start + size), patches_for((min(size, self.n - start), *self.x_shape[1:]), self.kernel,
-                                                          self.stride, self.padding))
+        if (itemsize, BLOCK_BYTES) not in self.cut:  # worked out once per size, as the rest of the geometry
+            size = max(1, BLOCK_BYTES // (self.n_rows * math.prod(self.grid) * itemsize))
+            self.cut[itemsize, BLOCK_BYTES] = [
+                (slice(start, start + size), patches_for((min(size, self.n - start), *self.x_shape[1:]), self.kernel,
+                                                         self.stride, self.padding))
                 for start in range(0, self.n, size)]
+        return self.cut[itemsize, BLOCK_BYTES]
 
     def apply(self, x, dense):
         """`dense(cols)` on the patch matrix `cols` of `x`, as `(n, C_out, *out)`, and what `apply_backward` needs.
