@@ -190,6 +190,7 @@ def test_max_pooling_gives_each_window_gradient_to_its_first_maximum(kernel, str
     dy = rng.integers(1, 100, y.shape).astype(float)  # whole numbers: sums where windows overlap are exact
     dx = pool.backward(dy)
     np.testing.assert_array_equal(dx, max_pool_backward_by_loops(x, pool.kernel_size, pool.stride, dy))
+    assert not np.shares_memory(y, x)  # even a window of one value gives the user an array of its own
 
 
 def test_conv_weight_layout_and_initialisation_are_pytorchs_fan_in():

@@ -53,7 +53,7 @@ def first_max(elements):
     for k, element in enumerate(elements[1:], 1):
         larger = element > best
         best, where = np.maximum(best, element), larger if k == 1 else np.where(larger, k, where)
-    return best, where
+    return (best if len(elements) > 1 else best.copy()), where  # a copy: never a view of the caller's input
 
 
 @functools.lru_cache(maxsize=256)
