@@ -66,6 +66,24 @@ def test_one_image_at_a_time_is_the_same_convolution(layer_and_x):
         check_layer(layer, x)
 
 
+@pytest.mark.parametrize("stride, padding", [(1, 0), (2, 1), (3, 2)])
+def test_a_sequence_convolution_a_block_at_a_time_is_the_same(stride, padding):
+    rng = np.random.default_rng(0)
+    x, conv = rng.standard_normal((5, 3, 11)), tg.Conv1D(3, 4, 3, stride=stride, padding=padding, rng=0)
+    dy = rng.standard_normal(conv(x).shape)
+    results, per_sequence = [], 3 * 3 * dy.shape[-1] * x.itemsize  # the bytes of one sequence's columns
+    for block_bytes, n_blocks in ((2**40, 1), (1, 5), (2 * per_sequence, 3)):  # 2, 2 and 1 sequences
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(patches, "BLOCK_BYTES", block_bytes)
+            assert len(patches.patches_for(x.shape, (3,), (stride,), (padding,)).blocks(x.itemsize)) == n_blocks
+            conv.zero_grad()
+            results.append((conv(x), conv.backward(dy), conv.weight.grad, conv.bias.grad))
+            check_layer(conv, x)
+    for blocked in results[1:]:
+        for got, expected in zip(blocked, results[0]):
+            np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
 def test_a_batch_too_large_for_the_cache_is_convolved_a_block_at_a_time():
     rng = np.random.default_rng(0)
     x, dy, b = rng.standard_normal((5, 16, 28, 28)), rng.standard_normal((5, 32, 28, 28)), rng.uniform(-1, 1, 32)
