@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 import tinygraph as tg
 import twins
+from tinygraph.layers import patches
 from tinygraph.testing import check_layer, conv_nets, seeds, sequence_nets, signed
 from tinygraph.testing.images import normalizable, sees_the_input
 
@@ -51,6 +52,59 @@ def test_conv2d_forward_is_the_sum_over_each_window(layer_and_x):
 @given(conv_and_input())
 def test_conv2d_passes_check_layer_at_any_kernel_stride_and_padding(layer_and_x):
     check_layer(*layer_and_x)
+
+
+@given(conv_and_input())
+def test_one_image_at_a_time_is_the_same_convolution(layer_and_x):
+    """With blocks of one image (`BLOCK_BYTES` of 1 byte), every batch takes the path of a large one."""
+    layer, x = layer_and_x
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(patches, "BLOCK_BYTES", 1)
+        expected = convolve_by_loops(x, layer.weight.value, None if layer.bias is None else layer.bias.value,
+                                     layer.stride, layer.padding)
+        np.testing.assert_allclose(layer(x), expected, rtol=1e-12, atol=1e-12)
+        check_layer(layer, x)
+
+
+@pytest.mark.parametrize("stride, padding", [(1, 0), (2, 1), (3, 2)])
+def test_a_sequence_convolution_a_block_at_a_time_is_the_same(stride, padding):
+    rng = np.random.default_rng(0)
+    x, conv = rng.standard_normal((5, 3, 11)), tg.Conv1D(3, 4, 3, stride=stride, padding=padding, rng=0)
+    dy = rng.standard_normal(conv(x).shape)
+    results, per_sequence = [], 3 * 3 * dy.shape[-1] * x.itemsize  # the bytes of one sequence's columns
+    for block_bytes, n_blocks in ((2**40, 1), (1, 5), (2 * per_sequence, 3)):  # 2, 2 and 1 sequences
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(patches, "BLOCK_BYTES", block_bytes)
+            assert len(patches.patches_for(x.shape, (3,), (stride,), (padding,)).blocks(x.itemsize)) == n_blocks
+            conv.zero_grad()
+            results.append((conv(x), conv.backward(dy), conv.weight.grad, conv.bias.grad))
+            check_layer(conv, x)
+    for blocked in results[1:]:
+        for got, expected in zip(blocked, results[0]):
+            np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_a_batch_too_large_for_the_cache_is_convolved_a_block_at_a_time():
+    rng = np.random.default_rng(0)
+    x, dy, b = rng.standard_normal((5, 16, 28, 28)), rng.standard_normal((5, 32, 28, 28)), rng.uniform(-1, 1, 32)
+    blocks = patches.patches_for(x.shape, (3, 3), (1, 1), (1, 1)).blocks(x.itemsize)
+    assert [images.indices(5) for images, _ in blocks] == [(0, 2, 1), (2, 4, 1), (4, 5, 1)]  # about 1 MB per image
+
+    def run(block_bytes, needs_dx=True):
+        conv = tg.Conv2D(16, 32, 3, padding=1, rng=0)
+        conv.bias.value[...] = b
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(patches, "BLOCK_BYTES", block_bytes)
+            y = conv(x, needs_dx=needs_dx)
+            return y, conv.backward(dy), conv.weight.grad, conv.bias.grad
+
+    y, dx, dW, db = run(patches.BLOCK_BYTES)
+    np.testing.assert_allclose(y, convolve_by_loops(x, tg.Conv2D(16, 32, 3, rng=0).weight.value, b, (1, 1), (1, 1)),
+                               rtol=1e-12, atol=1e-12)
+    for got, expected in zip((y, dx, dW, db), run(2**40)):  # all in one block
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    y, dx, dW, db = run(patches.BLOCK_BYTES, needs_dx=False)
+    assert dx is None and np.allclose(dW, run(2**40)[2], rtol=1e-12, atol=1e-12)
 
 
 @given(conv_nets())
@@ -131,6 +185,30 @@ def test_pooling_of_tiles_by_hand():
     pool(x)
     assert pool.backward(np.array([[[[1.0, 2.0], [3.0, 4.0]]]])).tolist() == [[[
         [0.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 2.0], [0.0, 0.0, 0.0, 0.0], [0.0, 3.0, 0.0, 4.0]]]]
+
+
+def max_pool_backward_by_loops(x, kernel, stride, dy):
+    """Each window's `dy` onto its first maximum in row-major order (PyTorch's rule), one window at a time."""
+    dx = np.zeros_like(x)
+    for n, c, i, j in np.ndindex(*dy.shape):
+        window = x[n, c, i * stride[0]: i * stride[0] + kernel[0], j * stride[1]: j * stride[1] + kernel[1]]
+        a, e = np.unravel_index(np.argmax(window), window.shape)  # argmax: the first of equal maxima
+        dx[n, c, i * stride[0] + a, j * stride[1] + e] += dy[n, c, i, j]
+    return dx
+
+
+@pytest.mark.parametrize("kernel, stride", [(2, None), (3, None), ((2, 3), None), ((1, 2), None), ((2, 1), None), (1, None),
+                                            (2, 1), ((3, 2), (1, 2))])
+def test_max_pooling_gives_each_window_gradient_to_its_first_maximum(kernel, stride):
+    """Values drawn from {0, 1, 2} tie in most windows; tiles (stride = kernel) take `tile_max`'s path."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 3, (2, 3, 6, 6)).astype(float)
+    pool = tg.MaxPool2D(kernel, stride)
+    y = pool(x)
+    dy = rng.integers(1, 100, y.shape).astype(float)  # whole numbers: sums where windows overlap are exact
+    dx = pool.backward(dy)
+    np.testing.assert_array_equal(dx, max_pool_backward_by_loops(x, pool.kernel_size, pool.stride, dy))
+    assert not np.shares_memory(y, x)  # even a window of one value gives the user an array of its own
 
 
 def test_conv_weight_layout_and_initialisation_are_pytorchs_fan_in():

@@ -9,6 +9,7 @@ import numpy as np
 
 import tinygraph as tg
 from tinygraph.graph import several
+from tinygraph.layers.patches import Patches
 
 
 class WrongFactorSigmoid(tg.Sigmoid):
@@ -337,25 +338,19 @@ class OverwritingCol2imConv2D(tg.Conv2D):
     """col2im assigns each window's gradient instead of adding it: overlapping windows lose all but one."""
 
     def patches_of(self, x):
-        return OverwritingPatches(super().patches_of(x))
+        super().patches_of(x)
+        return OverwritingPatches(x.shape, self.kernel_size, self.stride, self.padding)
 
 
-class OverwritingPatches:
+class OverwritingPatches(Patches):
     """Patches whose col2im has `=` where the real one has `+=`."""
 
-    def __init__(self, patches):
-        self.patches = patches
-
-    def __getattr__(self, name):
-        return getattr(self.patches, name)
-
-    def col2im(self, dcols):
-        p = self.patches
-        dcols = dcols.reshape(p.channels, *p.kernel, p.n, *p.columns_grid)
-        dx = np.zeros(p.padded_shape, dtype=dcols.dtype)
-        for in_cols, in_padded in p.offsets:
+    def col2im(self, dcols, out=None):
+        dcols = dcols.reshape(self.channels, *self.kernel, self.n, *self.columns_grid)
+        dx = np.zeros(self.padded_shape, dtype=dcols.dtype)
+        for in_cols, in_padded in self.offsets:
             dx[in_padded] = dcols[in_cols]
-        return p.unpadded(dx)
+        return self.unpadded(dx, out)
 
 
 class TwoTermBatchNorm(tg.BatchNorm):

@@ -3,7 +3,9 @@
 A convolution is a `Dense` layer applied to every patch of its input, with the patches laid out as
 the columns of one matrix (`patches.py`): `y = W @ cols + b`. So its backward is Dense's, transposed:
 `dW += dy @ cols.T`, `db += dy summed over positions`, and `dx` is `W.T @ dy` added back onto the
-pixels each patch came from (col2im).
+pixels each patch came from (col2im). Those four lines are `dense` and `dense_backward` below;
+`patches.apply` runs them on the patch matrix, a block of images at a time when it is too large for
+the cache (the sums over the columns then come a block at a time).
 """
 
 import math
@@ -54,23 +56,30 @@ class Convolution(Layer):
 
     def forward(self, x):
         patches = self.patches_of(x)
-        cols = patches.columns(x)  # (C_in·prod(kernel), n·prod(out)): one column per output position
-        y = self.weight.value.reshape(self.out_channels, -1) @ cols  # (C_out, n·prod(out))
-        if self.bias is not None:
-            y += self.bias.value[:, None]
-        self.save_for_backward(patches, cols)
-        return patches.batch_first(y)
+        y, kept = patches.apply(x, self.dense)  # y = W @ cols + b over the patches of x (patches.py)
+        self.save_for_backward(patches, kept)
+        return y
 
     def backward(self, dy):
-        patches, cols = self.pop_saved()
-        dy = patches.channels_first(dy)  # (C_out, n·prod(out))
-        W = self.weight.value.reshape(self.out_channels, -1)
+        patches, kept = self.pop_saved()
+        return patches.apply_backward(kept, dy, self.dense_backward)  # dx = col2im(W.T @ dy)
+
+    def dense(self, cols):
+        """The Dense layer over patches, on the columns `cols` of some images: `W @ cols + b` `(C_out, columns)`."""
+        y = self.weight.value.reshape(self.out_channels, -1) @ cols
+        if self.bias is not None:
+            y += self.bias.value[:, None]
+        return y
+
+    def dense_backward(self, cols, dy):
+        """Its backward, `dy` `(C_out, columns)`: adds `dy @ cols.T` and `dy` summed over the columns into the
+        gradients, and returns the patches' gradient `W.T @ dy` (None when nobody needs `dx`)."""
         self.weight.grad += (cols @ dy.T).T.reshape(self.weight.value.shape)  # dy @ cols.T, as its transpose:
         # the same sum, which BLAS splits better over threads when the long axis is the shared one
         if self.bias is not None:
             self.bias.grad += dy.sum(axis=1)
         if self.needs_dx:  # False for the model's own input in training: nobody needs that gradient
-            return patches.col2im(W.T @ dy)
+            return self.weight.value.reshape(self.out_channels, -1).T @ dy
 
     def patches_of(self, x):
         """The `Patches` of `x`, after checking its rank, its channels and that the kernel fits."""

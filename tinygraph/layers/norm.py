@@ -6,6 +6,7 @@ three terms (`normalize_backward`): the direct path through `x`, the path throug
 path through the variance.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -15,12 +16,32 @@ from ..layer import Layer
 from ..parameter import Parameter
 
 
+@functools.lru_cache(maxsize=64)
+def ones(n, dtype):
+    """A read-only vector of `n` ones: `sum_over`'s, made once per size."""
+    vector = np.ones(n, dtype)
+    vector.flags.writeable = False
+    return vector
+
+
+def sum_over(a, axes):
+    """`a.sum(axis=axes, keepdims=True)`; over every axis but 1 (BatchNorm's) of `(n, C, ...)`, as two
+    matrix-vector products with ones: NumPy's sum over axes that are not contiguous loops over each
+    short run, 3 to 7 times slower on a small CNN's activations."""
+    if a.ndim > 2 and axes == (0, *range(2, a.ndim)):
+        n, c = a.shape[:2]
+        sums = (ones(n, a.dtype) @ a.reshape(n, -1)).reshape(c, -1) @ ones(a.size // (n * c), a.dtype)
+        return sums.reshape(1, c, *(1,) * (a.ndim - 2))
+    return a.sum(axis=axes, keepdims=True)
+
+
 def normalize(x, axes, eps):
     """`x_hat = (x - mean) / sqrt(var + eps)` over `axes` (biased variance); returns
     `(x_hat, inv_std, mean, var)`, the statistics kept with their axes (`keepdims`)."""
-    mean = x.mean(axis=axes, keepdims=True)
+    m = math.prod(x.shape[axis] for axis in axes)
+    mean = sum_over(x, axes) / m
     centered = x - mean
-    var = (centered * centered).mean(axis=axes, keepdims=True)
+    var = sum_over(centered * centered, axes) / m
     inv_std = 1 / np.sqrt(var + eps)
     return centered * inv_std, inv_std, mean, var
 
@@ -35,7 +56,7 @@ def normalize_backward(dx_hat, x_hat, inv_std, axes):
     """
     m = math.prod(dx_hat.shape[axis] for axis in axes)
     return (inv_std / m) * (
-        m * dx_hat - dx_hat.sum(axis=axes, keepdims=True) - x_hat * (dx_hat * x_hat).sum(axis=axes, keepdims=True)
+        m * dx_hat - sum_over(dx_hat, axes) - x_hat * sum_over(dx_hat * x_hat, axes)
     )
 
 
@@ -94,8 +115,8 @@ class BatchNorm(Layer):
 
     def backward(self, dy):
         x_hat, inv_std, axes, training = self.pop_saved()
-        self.weight.grad += (dy * x_hat).sum(axis=axes)
-        self.bias.grad += dy.sum(axis=axes)
+        self.weight.grad += sum_over(dy * x_hat, axes).reshape(-1)
+        self.bias.grad += sum_over(dy, axes).reshape(-1)
         dx_hat = dy * self.weight.value.reshape(inv_std.shape)
         if training:
             return normalize_backward(dx_hat, x_hat, inv_std, axes)

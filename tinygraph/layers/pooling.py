@@ -3,7 +3,8 @@
 Each channel's windows are the columns of a matrix (`patches.py`), so a pooling is a reduction down
 each column, and its backward puts each output's gradient back where it came from: all of it onto the
 window's maximum (max), an equal share onto every element of the window (average). The patches'
-col2im adds those back onto the pixels, summing where windows overlap.
+col2im adds those back onto the pixels, summing where windows overlap. (The max of windows that tile
+an image, the usual 2x2 pooling, is taken one axis at a time instead: `Patches.window_max`.)
 """
 
 import math
@@ -27,13 +28,17 @@ class Pooling(Layer):
         self.kernel_size = checks.integers(name, "kernel_size", kernel_size, self.dims)
         self.stride = self.kernel_size if stride is None else checks.integers(name, "stride", stride, self.dims)
 
-    def windows_of(self, x):
-        """The `Patches` of `x` and its windows as `(C, window size, n·prod(out))`: one column per window."""
+    def patches_of(self, x):
+        """The `Patches` of `x`, after checking its rank and that the kernel fits."""
         if x.ndim != 2 + self.dims:
             raise ValueError(f"{self!r}: expected input of shape {self.axes_text}, got shape {x.shape}")
         if any(k > s for k, s in zip(self.kernel_size, x.shape[2:])):
             raise ValueError(f"{self!r}: kernel_size {self.kernel_size} is larger than the input {x.shape[2:]} (shape {x.shape})")
-        patches = patches_for(x.shape, self.kernel_size, self.stride, (0,) * self.dims)
+        return patches_for(x.shape, self.kernel_size, self.stride, (0,) * self.dims)
+
+    def windows_of(self, x):
+        """The `Patches` of `x` and its windows as `(C, window size, n·prod(out))`: one column per window."""
+        patches = self.patches_of(x)
         return patches, patches.columns(x).reshape(x.shape[1], math.prod(self.kernel_size), patches.n_columns)
 
     def extra_repr(self):
@@ -50,16 +55,14 @@ class MaxPool(Pooling):
     """
 
     def forward(self, x):
-        patches, cols = self.windows_of(x)  # (C, k·k, n·ho·wo)
-        where = cols.argmax(axis=1)  # (C, n·ho·wo): which element of each window is its maximum
+        patches = self.patches_of(x)
+        y, where = patches.window_max(x)  # where: which element of each window is its (first) maximum
         self.save_for_backward(patches, where)
-        return patches.batch_first(cols.max(axis=1))
+        return y
 
     def backward(self, dy):
         patches, where = self.pop_saved()
-        position = np.arange(math.prod(self.kernel_size))[:, None]  # (k·k, 1): each element of a window
-        dcols = (position == where[:, None]) * patches.channels_first(dy)[:, None]  # all of dy to the max, 0 elsewhere
-        return patches.col2im(dcols)
+        return patches.to_max(dy, where)  # all of dy to the max, 0 elsewhere
 
 
 class AvgPool(Pooling):
