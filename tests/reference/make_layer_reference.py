@@ -108,6 +108,9 @@ cases = [
     batchnorm_case(3, (5, 3, 4)),
     batchnorm_case(2, (3, 2, 3, 4), momentum=0.3, eps=1e-3),
 ]
+nan_windows = normal(1, 2, 4, 4)  # 2x2 windows with one NaN, with two or three, and with none
+nan_windows.flat[[1, 6, 7, 15, 16, 18, 21, 24, 25, 28]] = np.nan
+cases.append(case("MaxPool2D", {"kernel_size": 2}, torch.nn.MaxPool2d(2), nan_windows))  # dx: onto the last NaN
 out = Path(__file__).with_name("layer_reference.json")
 out.write_text(json.dumps({"torch": torch.__version__, "cases": cases}) + "\n")
 print(f"wrote {out} with PyTorch {torch.__version__}: {len(cases)} cases")
