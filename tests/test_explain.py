@@ -209,6 +209,21 @@ def test_the_command_trains_a_tanh_mlp_on_two_features(tmp_path, example, hidden
     assert [entry["step"] for entry in run["steps"]] == [0, 3, 6] and run["n_samples"] == 400
 
 
+@pytest.mark.parametrize("steps", [1, 2, 4])
+def test_fewer_steps_than_the_default_spacing_are_each_recorded(tmp_path, steps):
+    out = io.StringIO()
+    assert main(["explain", "demo", "--steps", str(steps), "--out", str(tmp_path / "p.html")], out=out) == 0
+    assert [entry["step"] for entry in run_of(tmp_path / "p.html")["steps"]] == list(range(steps + 1))
+    assert f"{steps} steps, recorded every 1" in out.getvalue()
+
+
+def test_a_spacing_wider_than_the_run_is_refused_and_writes_nothing(tmp_path, capsys):
+    assert main(["explain", "demo", "--steps", "2", "--every", "5", "--out", str(tmp_path / "p.html")]) == 1
+    assert capsys.readouterr().err == ("tinygraph: error: explain: --every 5 is more than --steps 2, so the page would "
+                                       "show the untrained network alone; give --every 2 or less\n")
+    assert not (tmp_path / "p.html").exists()
+
+
 def test_the_command_says_what_is_wrong_in_one_line(tmp_path, capsys):
     assert main(["explain", "demo", "--out", str(tmp_path / "missing" / "p.html")]) == 1
     assert capsys.readouterr().err == (
