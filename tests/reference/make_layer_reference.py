@@ -111,6 +111,12 @@ cases = [
 nan_windows = normal(1, 2, 4, 4)  # 2x2 windows with one NaN, with two or three, and with none
 nan_windows.flat[[1, 6, 7, 15, 16, 18, 21, 24, 25, 28]] = np.nan
 cases.append(case("MaxPool2D", {"kernel_size": 2}, torch.nn.MaxPool2d(2), nan_windows))  # dx: onto the last NaN
+overlapping = normal(1, 1, 5, 5)  # windows that overlap, some with two NaNs (stride 1), and a sequence's
+overlapping.flat[[1, 5, 6, 12, 13, 18, 24]] = np.nan
+cases.append(case("MaxPool2D", {"kernel_size": 2, "stride": 1}, torch.nn.MaxPool2d(2, stride=1), overlapping))
+sequence = normal(2, 2, 9)
+sequence.flat[[0, 2, 4, 5, 11, 12, 20, 21, 22]] = np.nan
+cases.append(case("MaxPool1D", {"kernel_size": 3, "stride": 2}, torch.nn.MaxPool1d(3, stride=2), sequence))
 out = Path(__file__).with_name("layer_reference.json")
 out.write_text(json.dumps({"torch": torch.__version__, "cases": cases}) + "\n")
 print(f"wrote {out} with PyTorch {torch.__version__}: {len(cases)} cases")

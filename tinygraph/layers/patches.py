@@ -171,12 +171,16 @@ class Patches:
     def window_max(self, x):
         """The largest element of each window -> `(y, where)`: `y` `(n, C, *out)`, and `where` what
         `to_max` needs to route a gradient to each window's first maximum (in row-major order, as
-        PyTorch). Windows that tile an image are reduced one axis at a time (`tile_max`); any other as
-        the columns' argmax."""
+        PyTorch), or to its last NaN if it holds any (PyTorch's rule too). Windows that tile an image
+        are reduced one axis at a time (`tile_max`); any other as the columns' argmax."""
         if self.tiles and len(self.kernel) == 2:
             return self.tile_max(x)
         cols = self.columns(x).reshape(self.channels, math.prod(self.kernel), self.n_columns)
-        return self.batch_first(cols.max(axis=1)), cols.argmax(axis=1)
+        y, where = cols.max(axis=1), cols.argmax(axis=1)  # argmax: the first maximum, or the first NaN
+        nan = np.isnan(y)
+        if nan.any():  # the last NaN: the first one counted from the end of the window
+            where = np.where(nan, cols.shape[1] - 1 - np.isnan(cols[:, ::-1]).argmax(axis=1), where)
+        return self.batch_first(y), where
 
     def to_max(self, dy, where):
         """The backward of `window_max`: all of `dy` `(n, C, *out)` onto each window's first maximum -> `dx`."""
