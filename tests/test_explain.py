@@ -27,16 +27,21 @@ def losses_before_each_update(n):
 
 
 def assert_entries_follow_training(run, losses, every):
-    """Entry k is the state after k * every updates: its loss is the one computed before the next update."""
-    assert [entry["step"] for entry in run["steps"]] == list(range(0, every * len(run["steps"]), every))
-    np.testing.assert_allclose([entry["loss"] for entry in run["steps"]], losses[::every][: len(run["steps"])], rtol=1e-12)
+    """Entry k is the state after k * every updates, and the last entry the state after all of them
+    (`losses` has one loss per update and one for the trained model): each entry's loss is the one
+    computed before the next update."""
+    steps = len(losses) - 1
+    recorded = sorted(set(range(0, steps + 1, every)) | {steps})
+    assert [entry["step"] for entry in run["steps"]] == recorded
+    np.testing.assert_allclose([entry["loss"] for entry in run["steps"]], [losses[step] for step in recorded], rtol=1e-12)
 
 
 @pytest.mark.parametrize("every", [1, 5, 7])
 def test_entry_k_is_the_state_after_k_times_every_updates(tmp_path, every):
     article_page(tmp_path / "run.html", steps=50, every=every)
     run = run_of(tmp_path / "run.html")
-    assert len(run["steps"]) == 50 // every + 1 and run["every"] == every
+    assert len(run["steps"]) == 50 // every + 1 + (50 % every > 0) and run["every"] == every
+    assert run["steps"][-1]["step"] == 50  # the trained model, whether or not every divides the steps
     assert_entries_follow_training(run, losses_before_each_update(51), every)
 
 
@@ -217,11 +222,9 @@ def test_fewer_steps_than_the_default_spacing_are_each_recorded(tmp_path, steps)
     assert f"{steps} steps, recorded every 1" in out.getvalue()
 
 
-def test_a_spacing_wider_than_the_run_is_refused_and_writes_nothing(tmp_path, capsys):
-    assert main(["explain", "demo", "--steps", "2", "--every", "5", "--out", str(tmp_path / "p.html")]) == 1
-    assert capsys.readouterr().err == ("tinygraph: error: explain: --every 5 is more than --steps 2, so the page would "
-                                       "show the untrained network alone; give --every 2 or less\n")
-    assert not (tmp_path / "p.html").exists()
+def test_a_spacing_wider_than_the_run_records_the_start_and_the_trained_model(tmp_path):
+    assert main(["explain", "demo", "--steps", "2", "--every", "5", "--out", str(tmp_path / "p.html")], out=io.StringIO()) == 0
+    assert [entry["step"] for entry in run_of(tmp_path / "p.html")["steps"]] == [0, 2]
 
 
 def test_the_command_says_what_is_wrong_in_one_line(tmp_path, capsys):

@@ -32,7 +32,8 @@ def explain(model, loss, optimizer, X, target, *, steps=50, every=1, path="expla
     `every`-th step is recorded: each layer's output `y` and gradient `dy` (for the drawn units, for a
     few samples and as batch means), each parameter with its gradient, and the loss. Entry k of the
     page is the state after k * every updates, with the loss computed before the next update; the
-    last entry is the state after the last update at most `steps`.
+    last entry is always the trained model, after all `steps` updates (one entry more when `every`
+    does not divide `steps`).
 
     The page is self-contained (no network, all code inline). Wide layers are drawn as their first
     and last 8 units, deep models as their first and last 6 columns. If the loss becomes NaN or Inf,

@@ -6,7 +6,8 @@
                                         optimizer.step()                     # (not after the last)
 
 At a recorded step a `Recorder` from `tinygraph.inspect.trace` watches the forward and the backward
-(`tinygraph.watch`: the model is not changed), so entry k holds the state after k * every updates:
+(`tinygraph.watch`: the model is not changed), so entry k holds the state after k * every updates
+(and the last entry the trained model, after all `steps`, whether or not `every` divides them):
 the loss computed before the next update (as `tinygraph demo` prints it), each drawn neuron's value
 and gradient, each drawn weight and bias with its gradient, and the norm of every parameter and of
 its gradient. For two input features the model is also run on a grid over the input plane (in eval
@@ -168,14 +169,15 @@ def train_and_record(model, loss, optimizer, X, target, steps, every):
         with np.errstate(over="raise", invalid="raise", divide="raise"):
             for step in range(steps + 1):
                 optimizer.zero_grad()
-                if step % every == 0:
+                recorded = step % every == 0 or step == steps  # the trained model is always the last entry
+                if recorded:
                     value = run.record(step)
                 else:
                     value = loss(model(X, needs_dx=False), target)
                     model.backward(loss.backward())
                 if not math.isfinite(value):
                     raise FloatingPointError(f"the loss became {value}")
-                if step % every == 0:
+                if recorded:
                     run.keep()
                     last_good = model.state_dict()
                 if step < steps:
