@@ -63,7 +63,7 @@ def _copy(value):
 class TraceRecord:
     """What `trace` saw: `rows`, one `Call` per layer call in forward order; `str()` is a table."""
 
-    HEADER = ["layer", "x shape", "y shape", "y mean", "y std", "|dy|", "|dx|", "|grad| of own parameters"]
+    HEADER = ["layer", "x shape", "y shape", "y mean", "y std", "|dy|", "|dx|", "own |grad|"]  # own: its parameters' gradients
 
     def __init__(self, rows):
         self.rows = rows
