@@ -168,14 +168,22 @@ class Patches:
             dx[in_padded] += dcols[in_cols]
         return self.unpadded(dx, out)
 
+    @property
+    def by_rows(self):  # windows that tile an image: their max is taken one axis at a time (`tile_max`)
+        return self.tiles and len(self.kernel) == 2
+
+    def window_columns(self, x):
+        """The windows of `x` as `(C, window size, n·prod(grid))`: one column per window, for a pooling."""
+        return self.columns(x).reshape(self.channels, math.prod(self.kernel), self.n_columns)
+
     def window_max(self, x):
         """The largest element of each window -> `(y, where)`: `y` `(n, C, *out)`, and `where` what
         `to_max` needs to route a gradient to each window's first maximum (in row-major order, as
         PyTorch), or to its last NaN if it holds any (PyTorch's rule too). Windows that tile an image
         are reduced one axis at a time (`tile_max`); any other as the columns' argmax."""
-        if self.tiles and len(self.kernel) == 2:
+        if self.by_rows:
             return self.tile_max(x)
-        cols = self.columns(x).reshape(self.channels, math.prod(self.kernel), self.n_columns)
+        cols = self.window_columns(x)
         y, where = cols.max(axis=1), cols.argmax(axis=1)  # argmax: the first maximum, or the first NaN
         nan = np.isnan(y)
         if nan.any():  # the last NaN: the first one counted from the end of the window
@@ -184,7 +192,7 @@ class Patches:
 
     def to_max(self, dy, where):
         """The backward of `window_max`: all of `dy` `(n, C, *out)` onto each window's first maximum -> `dx`."""
-        if self.tiles and len(self.kernel) == 2:
+        if self.by_rows:
             return self.from_tile_max(dy, where)
         position = np.arange(math.prod(self.kernel))[:, None]  # (k·k, 1): each element of a window
         return self.col2im((position == where[:, None]) * self.channels_first(dy)[:, None])

@@ -7,8 +7,6 @@ col2im adds those back onto the pixels, summing where windows overlap. (The max 
 an image, the usual 2x2 pooling, is taken one axis at a time instead: `Patches.window_max`.)
 """
 
-import math
-
 import numpy as np
 
 from .. import checks
@@ -39,7 +37,7 @@ class Pooling(Layer):
     def windows_of(self, x):
         """The `Patches` of `x` and its windows as `(C, window size, n·prod(out))`: one column per window."""
         patches = self.patches_of(x)
-        return patches, patches.columns(x).reshape(x.shape[1], math.prod(self.kernel_size), patches.n_columns)
+        return patches, patches.window_columns(x)
 
     def extra_repr(self):
         def text(values):

@@ -141,7 +141,8 @@ def label_positions(labels, n_classes):
         return np.arange(0, len(labels) * n_classes, n_classes) + labels
     positions = math.prod(labels.shape[1:])  # a sample's logits are K of them at each of its positions
     starts = np.arange(0, len(labels) * n_classes * positions, n_classes * positions)
-    return expand(starts, labels.ndim) + labels * positions + np.arange(positions).reshape(labels.shape[1:])
+    starts = starts.reshape((-1,) + (1,) * (labels.ndim - 1))  # along the first axis of the labels
+    return starts + labels * positions + np.arange(positions).reshape(labels.shape[1:])
 
 
 def class_max(pred):
@@ -151,11 +152,6 @@ def class_max(pred):
     axis one row at a time, but has a loop for the argmax along it."""
     at = label_positions(pred.argmax(axis=1), pred.shape[1])
     return pred.take(at).reshape(pred.shape[:1] + (1,) + pred.shape[2:])
-
-
-def expand(values, ndim):
-    """`(N,)` values shaped to broadcast along the first axis of an `ndim`-dimensional array."""
-    return values.reshape((-1,) + (1,) * (ndim - 1))
 
 
 def one_hot(labels, counted, p):
