@@ -86,6 +86,9 @@ def first_case(layer, **args):
     return next(c for c in CASES if c["layer"] == layer and all(c["args"].get(k) == v for k, v in args.items()))
 
 
+NAN_TILES = next(c for c in CASES if c["layer"] == "MaxPool2D" and c["args"] == {"kernel_size": 2} and np.isnan(c["x"]).any())
+
+
 @pytest.mark.parametrize(
     "twin, case, expected",
     [
@@ -95,6 +98,7 @@ def first_case(layer, **args):
         (twins.LastIndexWinsEmbedding, first_case("Embedding"), ["weight"]),
         (twins.ExactGELU, first_case("GELU"), ["y", "dx"]),
         (twins.AllTiesMaxPool2D, first_case("MaxPool2D", stride=1), ["dx"]),  # PyTorch: only the first maximum
+        (twins.FirstNaNMaxPool2D, NAN_TILES, ["dx"]),  # PyTorch: a NaN takes over, so the last NaN
     ],
     ids=lambda value: value.__name__ if isinstance(value, type) else None,
 )

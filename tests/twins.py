@@ -401,6 +401,20 @@ class AllTiesMaxPool2D(tg.MaxPool2D):
         return patches.col2im(at_max * patches.channels_first(dy)[:, None])
 
 
+class FirstNaNMaxPool2D(tg.MaxPool2D):
+    """Routes a window's dy to its first NaN (PyTorch: its last NaN): `argmax` stops at the first NaN."""
+
+    def forward(self, x):
+        patches, cols = self.windows_of(x)
+        y, where = cols.max(axis=1), cols.argmax(axis=1)
+        self.save_for_backward(patches, np.arange(cols.shape[1])[:, None] == where[:, None])
+        return patches.batch_first(y)
+
+    def backward(self, dy):
+        patches, at_max = self.pop_saved()
+        return patches.col2im(at_max * patches.channels_first(dy)[:, None])
+
+
 class ExactGELU(tg.GELU):
     """The erf form of GELU, not the tanh one: differs from PyTorch's approximate='tanh' by up to 5e-4."""
 

@@ -51,12 +51,21 @@ def copy(a, out):
 def first_max(elements):
     """The elementwise max of the arrays `elements` and, for each value, the index of the first array
     that holds it (a later one must be larger to take over, so ties go to the first). A NaN is the max
-    and always takes over, so the last NaN holds it, as in PyTorch's max pooling."""
+    and always takes over, so the last NaN holds it, as in PyTorch's max pooling; only a max that
+    holds a NaN pays for that rule."""
     best, where = elements[0], False  # False == 0: the first, until a later one is larger
     for k, element in enumerate(elements[1:], 1):
-        larger = (element > best) | np.isnan(element)
+        larger = element > best
         best, where = np.maximum(best, element), larger if k == 1 else np.where(larger, k, where)
-    return (best if len(elements) > 1 else best.copy()), where  # a copy: never a view of the caller's input
+    if len(elements) == 1:
+        return best.copy(), where  # a copy: never a view of the caller's input
+    nan = np.isnan(best)  # np.maximum keeps a NaN: the max is NaN where any of its elements is
+    if nan.any():
+        last_nan = 0
+        for k, element in enumerate(elements):
+            last_nan = np.where(np.isnan(element), k, last_nan)
+        where = np.where(nan, last_nan, where)
+    return best, where
 
 
 @functools.lru_cache(maxsize=256)
