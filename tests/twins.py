@@ -387,32 +387,31 @@ class LastIndexWinsEmbedding(tg.Embedding):
         self.weight.grad += dW
 
 
-class AllTiesMaxPool2D(tg.MaxPool2D):
+class MaskMaxPool2D(tg.MaxPool2D):
+    """Max pooling that routes dy by a mask of each window's elements (`at_max`), which the twins below get wrong."""
+
+    def forward(self, x):
+        patches, cols = self.windows_of(x)
+        self.save_for_backward(patches, self.at_max(cols))
+        return patches.batch_first(cols.max(axis=1))
+
+    def backward(self, dy):
+        patches, at_max = self.pop_saved()
+        return patches.col2im(at_max * patches.channels_first(dy)[:, None])
+
+
+class AllTiesMaxPool2D(MaskMaxPool2D):
     """Routes dy to every element equal to the window's maximum (PyTorch: the first one only)."""
 
-    def forward(self, x):
-        patches, cols = self.windows_of(x)
-        y = cols.max(axis=1)
-        self.save_for_backward(patches, cols == y[:, None])
-        return patches.batch_first(y)
-
-    def backward(self, dy):
-        patches, at_max = self.pop_saved()
-        return patches.col2im(at_max * patches.channels_first(dy)[:, None])
+    def at_max(self, cols):
+        return cols == cols.max(axis=1)[:, None]
 
 
-class FirstNaNMaxPool2D(tg.MaxPool2D):
+class FirstNaNMaxPool2D(MaskMaxPool2D):
     """Routes a window's dy to its first NaN (PyTorch: its last NaN): `argmax` stops at the first NaN."""
 
-    def forward(self, x):
-        patches, cols = self.windows_of(x)
-        y, where = cols.max(axis=1), cols.argmax(axis=1)
-        self.save_for_backward(patches, np.arange(cols.shape[1])[:, None] == where[:, None])
-        return patches.batch_first(y)
-
-    def backward(self, dy):
-        patches, at_max = self.pop_saved()
-        return patches.col2im(at_max * patches.channels_first(dy)[:, None])
+    def at_max(self, cols):
+        return np.arange(cols.shape[1])[:, None] == cols.argmax(axis=1)[:, None]
 
 
 class ExactGELU(tg.GELU):
